@@ -1,0 +1,48 @@
+"""`simphonie`: one CLI for the whole bench. Subcommands are registered by import path and loaded lazily,
+so `simphonie personas` does not import Locust or scapy.
+
+Exit codes everywhere: 0 conformant/ok, 1 non-conformant (or a threshold broken), 2 usage/config, 3 bench error.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+# name -> "module:attribute" of a click command
+COMMANDS: dict[str, str] = {
+    "serve": "conformance.commands.serve:serve",
+    "pki": "conformance.commands.pki:pki",
+    "personas": "conformance.commands.personas:personas",
+    "validate": "conformance.commands.validate:validate",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        spec = COMMANDS.get(name)
+        if spec is None:
+            return None
+        module_name, _, attribute = spec.partition(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="simphonie-bench")
+def cli() -> None:
+    """simphonie-bench: simulators and conformance bench for SIMPHONIE hospital billing flows."""
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="simphonie", standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""The `/_bench` control API (JSON): sessions, seeds, behaviours, clock, journal, commitments, personas."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from simulators.behaviours import UnknownBehaviour, catalogue, parse_behaviour
+from simulators.runtime import runtime
+from simulators.sessions import SESSION_ID
+
+bp = Blueprint("control", __name__, url_prefix="/_bench")
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+@bp.errorhandler(ControlError)
+def _control_error(error: ControlError):
+    return jsonify({"error": error.message, **error.extra}), error.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    return jsonify({"error": error.description, "status": error.code}), error.code
+
+
+def _json_body() -> dict[str, Any]:
+    if not request.data:
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ControlError(400, "request body must be a JSON object")
+    return body
+
+
+def _session(session: str) -> str:
+    if not SESSION_ID.match(session):
+        raise ControlError(400, f"invalid session id {session!r}: 1-64 letters, digits, '.', '_' or '-'")
+    if runtime().store.session(session) is None:
+        raise ControlError(404, f"unknown session {session!r}; create it with POST /_bench/sessions")
+    return session
+
+
+@bp.get("/health")
+def health():
+    rt = runtime()
+    return jsonify({"status": "ok", "profile": rt.settings.profile, "actors": list(rt.settings.actors)})
+
+
+@bp.get("/behaviours")
+def behaviour_catalogue():
+    return jsonify(catalogue())
+
+
+@bp.get("/sessions")
+def list_sessions():
+    return jsonify([s.to_dict() for s in runtime().store.sessions()])
+
+
+@bp.post("/sessions")
+def create_session():
+    body = _json_body()
+    session = str(body.get("id") or f"s-{uuid.uuid4().hex[:12]}")
+    if not SESSION_ID.match(session):
+        raise ControlError(400, f"invalid session id {session!r}: 1-64 letters, digits, '.', '_' or '-'")
+    seed = body.get("seed")
+    if seed is not None and not isinstance(seed, int):
+        raise ControlError(400, f"'seed' must be an integer, received {seed!r}")
+    rt = runtime()
+    info = rt.store.create_session(session, seed=seed, label=body.get("label"))
+    rt.store.reset_session(session)
+    for item in body.get("behaviours", []):
+        _add_behaviour(session, item)
+    return jsonify(info.to_dict()), 201
+
+
+@bp.get("/sessions/<session>")
+def get_session(session: str):
+    rt = runtime()
+    info = rt.store.session(_session(session))
+    return jsonify({**info.to_dict(), "behaviours": [b.to_dict() for b in rt.store.behaviours(session)]})
+
+
+@bp.delete("/sessions/<session>")
+def delete_session(session: str):
+    rt = runtime()
+    rt.store.delete_session(_session(session))
+    rt.forget_session(session)
+    return jsonify({"deleted": session})
+
+
+@bp.post("/sessions/<session>/reset")
+def reset_session(session: str):
+    runtime().store.reset_session(_session(session))
+    return jsonify({"reset": session})
+
+
+def _add_behaviour(session: str, item: Any) -> dict[str, Any]:
+    if isinstance(item, str):
+        item = {"name": item}
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        raise ControlError(400, "a behaviour is a name or an object {name, actor?, service?, target?, count?}")
+    try:
+        parse_behaviour(item["name"])
+    except UnknownBehaviour as exc:
+        raise ControlError(400, str(exc)) from None
+    count = item.get("count")
+    if count is not None and (not isinstance(count, int) or count < 1):
+        raise ControlError(400, f"'count' must be a positive integer, received {count!r}")
+    return runtime().store.add_behaviour(
+        session, item["name"], actor=item.get("actor"), service=item.get("service"), target=item.get("target"),
+        remaining=count,
+    ).to_dict()
+
+
+@bp.get("/sessions/<session>/behaviours")
+def list_behaviours(session: str):
+    return jsonify([b.to_dict() for b in runtime().store.behaviours(_session(session))])
+
+
+@bp.post("/sessions/<session>/behaviours")
+def add_behaviour(session: str):
+    return jsonify(_add_behaviour(_session(session), _json_body())), 201
+
+
+@bp.delete("/sessions/<session>/behaviours")
+def clear_behaviours(session: str):
+    runtime().store.clear_behaviours(_session(session))
+    return jsonify({"cleared": session})
+
+
+@bp.put("/sessions/<session>/clock")
+def set_clock(session: str):
+    body = _json_body()
+    value = body.get("date")
+    if value is not None:
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            raise ControlError(400, f"'date' must be YYYY-MM-DD or null, received {value!r}") from None
+    runtime().store.set_clock(_session(session), value)
+    return jsonify({"session": session, "clock": value})
+
+
+@bp.get("/sessions/<session>/journal")
+def read_journal(session: str):
+    try:
+        since = int(request.args.get("since", 0))
+        limit = int(request.args["limit"]) if "limit" in request.args else None
+    except ValueError:
+        raise ControlError(400, "'since' and 'limit' must be integers") from None
+    entries = runtime().store.journal(_session(session), since=since, limit=limit)
+    return jsonify([{"id": entry_id, **entry.to_dict()} for entry_id, entry in entries])
+
+
+@bp.get("/sessions/<session>/commitments")
+def list_commitments(session: str):
+    return jsonify([c.to_dict() for c in runtime().store.commitments(_session(session))])
+
+
+@bp.get("/personas")
+def list_personas():
+    from simulators.data.personas import persona_card
+
+    dataset = runtime().dataset(runtime().current_session())
+    return jsonify([persona_card(p) for p in dataset.personas.values()])

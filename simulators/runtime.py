@@ -1,0 +1,94 @@
+"""What every actor needs at request time: settings, the store, the profile, the session's dataset and clock.
+
+One `Runtime` per app, reached with `runtime()` inside a request; it keeps no per-request state.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from flask import current_app, request
+
+from simulators.behaviours import Effect, combine, parse_behaviour
+from simulators.journal import JournalEntry
+from simulators.masking import mask_text
+from simulators.settings import Settings
+from simulators.store import DEFAULT_SESSION, Store
+
+
+@functools.lru_cache(maxsize=16)
+def dataset_for_seed(seed: int):
+    """Datasets are pure functions of their seed: build once per process and share."""
+    from simulators.data.dataset import build_dataset
+
+    return build_dataset(seed)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+
+    def __post_init__(self) -> None:
+        self._known_sessions: set[str] = set()
+
+    # -- sessions -------------------------------------------------------------------------------------
+    def current_session(self) -> str:
+        session = request.environ.get("simphonie.session") or request.environ.get("simphonie.cert_session")
+        session = session or DEFAULT_SESSION
+        if session not in self._known_sessions:
+            self.store.ensure_session(session)
+            self._known_sessions.add(session)
+        return session
+
+    def forget_session(self, session: str) -> None:
+        self._known_sessions.discard(session)
+
+    def dataset(self, session: str):
+        info = self.store.session(session)
+        return dataset_for_seed(info.seed if info else self.settings.seed)
+
+    def today(self, session: str) -> date:
+        """The session's clock: a date set by the control API (scenarios jump days ahead), else today."""
+        info = self.store.session(session)
+        if info and info.clock:
+            return date.fromisoformat(info.clock[:10])
+        return date.today()
+
+    @functools.cached_property
+    def profile(self):
+        from simulators.profiles import load_profile
+
+        return load_profile(self.settings.profile)
+
+    # -- behaviours -----------------------------------------------------------------------------------
+    def effect_for(self, session: str, actor: str, service: str, targets: tuple[str, ...] = ()) -> Effect:
+        behaviours = self.store.consume_behaviours(session, actor, service, targets)
+        return combine([parse_behaviour(b.name) for b in behaviours]) if behaviours else Effect()
+
+    # -- journal --------------------------------------------------------------------------------------
+    def journal(self, *, session: str, actor: str, service: str, started: float, request_text: str,
+                response_text: str, outcome: str = "ok", validation: tuple[str, ...] = (),
+                meta: dict[str, Any] | None = None) -> None:
+        self.store.record(JournalEntry(
+            session=session, actor=actor, service=service,
+            at=datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="milliseconds"),
+            duration_ms=round((time.perf_counter() - _perf_origin(started)) * 1000, 3),
+            request=mask_text(request_text), response=mask_text(response_text),
+            outcome=outcome, validation=validation, meta=meta or {},
+        ))
+
+
+_ORIGIN = (time.time(), time.perf_counter())
+
+
+def _perf_origin(wall: float) -> float:
+    """Convert a wall-clock start into the perf_counter timeline (monotonic durations, wall-clock stamps)."""
+    return _ORIGIN[1] + (wall - _ORIGIN[0])
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["simphonie"]
