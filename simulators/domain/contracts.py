@@ -6,6 +6,7 @@ from datetime import date
 from enum import Enum
 
 from simulators.domain.money import Cents
+from simulators.domain.people import BirthDate
 
 
 class PrestationFamily(str, Enum):
@@ -75,6 +76,8 @@ class AmcContract:
     """A beneficiary's contract with an AMC: identifiers of the attestation, validity, rules.
 
     `consumed_cents` is what was already paid against the rules' ceilings before the stay.
+    `birth_date` is the AMC's record of the beneficiary's birth date (None: the AMC does not check it);
+    with `nir` and `rang_naissance` it identifies the beneficiary (twins share NIR and birth date).
     """
 
     contract_id: str
@@ -86,3 +89,4 @@ class AmcContract:
     rules: tuple[CoverageRule, ...] = field(default_factory=tuple)
     suspended: bool = False
     consumed_cents: Cents = 0
+    birth_date: BirthDate | None = None
