@@ -20,55 +20,31 @@ class Behaviour:
     duplicate: bool = False  # send the answer twice
 
 
-@dataclass(frozen=True, slots=True)
-class _Kind:
-    pattern: re.Pattern[str]
-    example: str
-    description: str
-    build: Callable[[re.Match[str]], Behaviour]
-
-
 class UnknownBehaviour(ValueError):
     pass
 
 
-_KINDS: list[_Kind] = []
-
-
-def _kind(pattern: str, example: str, description: str):
-    def register(build: Callable[[re.Match[str]], Behaviour]) -> Callable[[re.Match[str]], Behaviour]:
-        _KINDS.append(_Kind(re.compile(f"^{pattern}$"), example, description, build))
-        return build
-    return register
-
-
-@_kind(r"decline:([0-9A-Z]{2})", "decline:05", "answer the next message with that DE39; no money moves")
-def _decline(match: re.Match[str]) -> Behaviour:
-    return Behaviour(match.group(0), decline_code=match.group(1))
-
-
-@_kind(r"no_response", "no_response", "process the next message but never answer (the caller must reverse)")
-def _no_response(match: re.Match[str]) -> Behaviour:
-    return Behaviour(match.group(0), no_response=True)
-
-
-@_kind(r"latency:(\d{1,6})ms", "latency:400ms", "answer the next message after that delay")
-def _latency(match: re.Match[str]) -> Behaviour:
-    return Behaviour(match.group(0), delay_seconds=int(match.group(1)) / 1000)
-
-
-@_kind(r"duplicate", "duplicate", "send the answer to the next message twice")
-def _duplicate(match: re.Match[str]) -> Behaviour:
-    return Behaviour(match.group(0), duplicate=True)
+# (pattern, example, description, build) — one row per behaviour kind.
+_KINDS: tuple[tuple[re.Pattern[str], str, str, Callable[[re.Match[str]], Behaviour]], ...] = (
+    (re.compile(r"^decline:([0-9A-Z]{2})$"), "decline:05", "answer the next message with that DE39; no money moves",
+     lambda m: Behaviour(m.group(0), decline_code=m.group(1))),
+    (re.compile(r"^no_response$"), "no_response", "process the next message but never answer (the caller must reverse)",
+     lambda m: Behaviour(m.group(0), no_response=True)),
+    (re.compile(r"^latency:(\d{1,6})ms$"), "latency:400ms", "answer the next message after that delay",
+     lambda m: Behaviour(m.group(0), delay_seconds=int(m.group(1)) / 1000)),
+    (re.compile(r"^duplicate$"), "duplicate", "send the answer to the next message twice",
+     lambda m: Behaviour(m.group(0), duplicate=True)),
+)
 
 
 def parse_behaviour(name: str) -> Behaviour:
-    for kind in _KINDS:
-        match = kind.pattern.match(name)
+    for pattern, _, _, build in _KINDS:
+        match = pattern.match(name)
         if match:
-            return kind.build(match)
-    raise UnknownBehaviour(f"unknown acquirer behaviour {name!r}; valid: " + ", ".join(k.example for k in _KINDS))
+            return build(match)
+    raise UnknownBehaviour(f"unknown acquirer behaviour {name!r}; valid: " + ", ".join(row[1] for row in _KINDS))
 
 
 def catalogue() -> list[dict[str, str]]:
-    return [{"example": k.example, "pattern": k.pattern.pattern, "description": k.description} for k in _KINDS]
+    return [{"example": example, "pattern": pattern.pattern, "description": description}
+            for pattern, example, description, _ in _KINDS]

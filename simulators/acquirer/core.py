@@ -62,7 +62,6 @@ class _Exchange:
     outcome: str = "ok"
     validation: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
-    behaviour: Behaviour | None = None
 
 
 class AcquirerCore:
@@ -131,7 +130,6 @@ class AcquirerCore:
             behaviour = self._next_behaviour(session)
         else:
             behaviour = None
-        exchange.behaviour = behaviour
         request = Request(session, kind, fields, day, behaviour.decline_code if behaviour else None)
         outcome = HANDLERS[kind.name](request, self._ledger)
         booked = outcome.transaction

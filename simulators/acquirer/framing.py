@@ -63,30 +63,14 @@ class LengthHeader:
             raise FramingError(f"{self.name} header: expected a length of 1 to {self.max_message}, received {size}")
         return size
 
-    def deframer(self) -> "_LengthDeframer":
-        return _LengthDeframer(self)
+    def deframer(self) -> "_Deframer":
+        return _Deframer(self._message_end, header_width=self.width)
 
-
-class _LengthDeframer:
-    def __init__(self, header: LengthHeader) -> None:
-        self.header = header
-        self.buffer = bytearray()
-
-    @property
-    def pending(self) -> int:
-        return len(self.buffer)
-
-    def feed(self, data: bytes) -> list[bytes]:
-        self.buffer += data
-        messages = []
-        width = self.header.width
-        while len(self.buffer) >= width:
-            size = self.header.length(bytes(self.buffer[:width]))
-            if len(self.buffer) < width + size:
-                break
-            messages.append(bytes(self.buffer[width:width + size]))
-            del self.buffer[:width + size]
-        return messages
+    def _message_end(self, buffer: bytearray) -> int | None:
+        if len(buffer) < self.width:
+            return None
+        end = self.width + self.length(bytes(buffer[:self.width]))
+        return end if len(buffer) >= end else None
 
 
 class NoHeader:
@@ -100,13 +84,28 @@ class NoHeader:
     def frame(self, message: bytes) -> bytes:
         return message
 
-    def deframer(self) -> "_ParseDeframer":
-        return _ParseDeframer(self)
+    def deframer(self) -> "_Deframer":
+        return _Deframer(self._message_end, max_pending=self.max_message)
+
+    def _message_end(self, buffer: bytearray) -> int | None:
+        """Where the first message ends; the whole buffer when it is malformed (the core answers it)."""
+        try:
+            iso8583.decode(bytes(buffer), self.spec)
+        except iso8583.DecodeError as error:
+            if error.msg == "Extra data after last field":
+                return error.pos
+            return None if _SHORT.match(error.msg) else len(buffer)
+        except Exception:  # noqa: BLE001 - anything else pyiso8583 trips on is a malformed message
+            return len(buffer)
+        return len(buffer)
 
 
-class _ParseDeframer:
-    def __init__(self, framing: NoHeader) -> None:
-        self.framing = framing
+class _Deframer:
+    """Bytes in, complete messages out; `message_end` says where the first frame ends (None: not complete yet)."""
+
+    def __init__(self, message_end: Callable[[bytearray], int | None], *, header_width: int = 0,
+                 max_pending: int | None = None) -> None:
+        self.message_end, self.header_width, self.max_pending = message_end, header_width, max_pending
         self.buffer = bytearray()
 
     @property
@@ -117,26 +116,14 @@ class _ParseDeframer:
         self.buffer += data
         messages = []
         while self.buffer:
-            end = self._message_end()
+            end = self.message_end(self.buffer)
             if end is None:
-                if len(self.buffer) > self.framing.max_message:
+                if self.max_pending is not None and len(self.buffer) > self.max_pending:
                     raise FramingError(f"no header: {len(self.buffer)} bytes without a complete message")
                 break
-            messages.append(bytes(self.buffer[:end]))
+            messages.append(bytes(self.buffer[self.header_width:end]))
             del self.buffer[:end]
         return messages
-
-    def _message_end(self) -> int | None:
-        """Where the first message ends; the whole buffer when it is malformed (the core answers it)."""
-        try:
-            iso8583.decode(bytes(self.buffer), self.framing.spec)
-        except iso8583.DecodeError as error:
-            if error.msg == "Extra data after last field":
-                return error.pos
-            return None if _SHORT.match(error.msg) else len(self.buffer)
-        except Exception:  # noqa: BLE001 - anything else pyiso8583 trips on is a malformed message
-            return len(self.buffer)
-        return len(self.buffer)
 
 
 FRAMINGS: dict[str, Callable[[Spec, int], Framing]] = {

@@ -52,6 +52,7 @@ class AcquirerServer:
         self.idle_timeout = idle_timeout
         self._server = _ThreadingServer((host, port), self)
         self._thread: threading.Thread | None = None
+        self._served = False  # socketserver's shutdown() waits forever unless serve_forever() ran
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
@@ -67,6 +68,7 @@ class AcquirerServer:
 
     def start(self) -> "AcquirerServer":
         """Serve in a background daemon thread."""
+        self._served = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"acquirer:{self.port}", daemon=True)
         self._thread.start()
@@ -74,6 +76,7 @@ class AcquirerServer:
 
     def serve_forever(self) -> None:
         """Serve in this thread until stop() (from another thread) or KeyboardInterrupt."""
+        self._served = True
         try:
             self._server.serve_forever(poll_interval=0.2)
         finally:
@@ -81,7 +84,8 @@ class AcquirerServer:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._server.shutdown()
+        if self._served:
+            self._server.shutdown()
         self._server.server_close()
         self._close_connections()
         if self._thread is not None:

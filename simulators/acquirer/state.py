@@ -166,7 +166,8 @@ class InMemoryAcquirerState:
     def restore(self, data: Mapping[str, Any]) -> None:
         """Replace the whole state with a snapshot; refuse one of another version or shape."""
         if data.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"acquirer snapshot: expected version {SNAPSHOT_VERSION}, received {data.get('version')!r}")
+            raise ValueError(f"acquirer snapshot: expected version {SNAPSHOT_VERSION}, "
+                             f"received {data.get('version')!r}")
         try:
             sessions = {
                 name: (

@@ -232,3 +232,10 @@ def test_no_pan_in_the_journal_or_the_snapshot(core, client, raw):
     assert find_pans(written) == []
     assert not [pan for pan in pans if pan in written]
     assert "497010******0051" in written  # masked 6/4 is what remains
+
+
+def test_the_python_example_in_the_docs_runs():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "acquirer.md").read_text(encoding="utf-8")
+    example = text.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(example, "docs/acquirer.md", "exec"), {})
