@@ -18,7 +18,7 @@ from simulators.billing_files.files import (
     validate,
     write,
 )
-from simulators.billing_files.invoices import AmcReference, Invoice, InvoiceLine, Lot, StayRecord, Totals
+from simulators.billing_files.invoices import AmcReference, Invoice, InvoiceLine, Lot, Totals
 from simulators.billing_files.problems import EncodeError, InvalidFile, Problem, ProblemCode
 from simulators.billing_files.profiles import LayoutError, Profile, detect_profile, get_profile, profile_ids
 from simulators.billing_files.returns import Payment, Reject, ReturnLot, ReturnTotals
@@ -26,7 +26,7 @@ from simulators.billing_files.text import file_text
 
 __all__ = [
     "Ack", "AmcReference", "BilledStay", "EncodeError", "InvalidFile", "Invoice", "InvoiceLine", "LayoutError", "Lot",
-    "Parsed", "Payment", "Problem", "ProblemCode", "Profile", "Reject", "ReturnLot", "ReturnTotals", "StayRecord",
+    "Parsed", "Payment", "Problem", "ProblemCode", "Profile", "Reject", "ReturnLot", "ReturnTotals",
     "Totals", "ack_for", "b2_lot_from", "detect_profile", "dre_es_lot_from", "file_text", "get_profile", "parse",
     "patch_field", "profile_ids", "read", "read_ack", "read_lot", "read_returns", "resign", "validate", "write",
 ]

@@ -5,6 +5,7 @@ long); amounts come from the quote, whose three parts must add up to each line's
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import Sequence
@@ -13,7 +14,7 @@ from simulators.domain.contracts import Attestation
 from simulators.domain.people import Beneficiary
 from simulators.domain.quotes import LineQuote, Quote
 from simulators.domain.stays import Establishment, PrestationLine, Stay
-from simulators.billing_files.invoices import AmcReference, Invoice, InvoiceLine, Lot, StayRecord
+from simulators.billing_files.invoices import AmcReference, Invoice, InvoiceLine, Lot
 from simulators.billing_files.profiles import Profile, get_profile
 from simulators.billing_files.text import file_text
 
@@ -75,6 +76,7 @@ def _name(profile: Profile, field: str, text: str) -> str:
 def _invoice(profile: Profile, billed: BilledStay, *, amc: bool) -> Invoice:
     where = f"invoice {billed.invoice_number}"
     person, stay = billed.beneficiary, billed.stay
+    entry_number = _ident(profile, "invoice", "entry_number", stay.venue_number)
     reference = None
     if amc:
         if not billed.commitment_number or billed.attestation is None:
@@ -87,19 +89,17 @@ def _invoice(profile: Profile, billed: BilledStay, *, amc: bool) -> Invoice:
         invoice_number=billed.invoice_number, nir=person.nir, rang_beneficiaire=billed.rang_beneficiaire,
         rang_naissance=person.rang_naissance, birth_date=person.birth_date,
         last_name=_name(profile, "last_name", person.last_name), first_name=_name(profile, "first_name", person.first_name),
-        entry_number=_ident(profile, "invoice", "entry_number", stay.venue_number),
-        stay=_stay(profile, stay), lines=_lines(profile, billed, where), amc=reference)
+        entry_number=entry_number, stay=_stay(profile, stay, entry_number), lines=_lines(profile, billed, where), amc=reference)
 
 
-def _stay(profile: Profile, stay: Stay) -> StayRecord:
+def _stay(profile: Profile, stay: Stay, entry_number: str) -> Stay:
     def ident(field: str, text: str | None) -> str | None:
         return _ident(profile, "stay", field, text) if text else None
 
-    return StayRecord(admission_date=stay.admission_date, domaine=stay.domaine,
-                      mode_traitement=ident("mode_traitement", stay.mode_traitement), dmt=ident("dmt", stay.dmt),
-                      stay_type=stay.stay_type, admission_mode=ident("admission_mode", stay.admission_mode),
-                      discharge_date=stay.discharge_date, discharge_mode=ident("discharge_mode", stay.discharge_mode),
-                      urgent=stay.urgent)
+    return dataclasses.replace(
+        stay, venue_number=entry_number, mode_traitement=ident("mode_traitement", stay.mode_traitement),
+        dmt=ident("dmt", stay.dmt), admission_mode=ident("admission_mode", stay.admission_mode),
+        discharge_mode=ident("discharge_mode", stay.discharge_mode))
 
 
 def _lines(profile: Profile, billed: BilledStay, where: str) -> tuple[InvoiceLine, ...]:

@@ -10,10 +10,10 @@ from typing import Iterable, Sequence
 
 from simulators.domain.contracts import PrestationFamily
 from simulators.domain.identifiers import Finess, Nir
-from simulators.domain.stays import Domaine, StayType
+from simulators.domain.stays import Domaine, Stay, StayType
 from simulators.billing_files import checks
 from simulators.billing_files.family import Family, FileView, RecordValues, fields_of, header_values, pick
-from simulators.billing_files.invoices import AmcReference, Invoice, InvoiceLine, Lot, StayRecord
+from simulators.billing_files.invoices import AmcReference, Invoice, InvoiceLine, Lot
 from simulators.billing_files.problems import EncodeError, Problem, ProblemCode
 from simulators.billing_files.profiles import Profile
 from simulators.billing_files.records import END, DecodedRecord
@@ -44,7 +44,10 @@ def to_records(lot: Lot, profile: Profile) -> list[RecordValues]:
             values.update(fields_of(invoice.amc))
         records.append((INVOICE, values))
         if invoice.stay is not None:
-            records.append((STAY, {**fields_of(invoice.stay), "invoice_sequence": sequence}))
+            if invoice.stay.venue_number != invoice.entry_number:
+                raise EncodeError(f"invoice {invoice.invoice_number}: stay venue {invoice.stay.venue_number!r} is not "
+                                  f"the entry number {invoice.entry_number!r}")
+            records.append((STAY, {**fields_of(invoice.stay, exclude=("venue_number",)), "invoice_sequence": sequence}))
         if not invoice.lines:
             raise EncodeError(f"invoice {invoice.invoice_number} has no line")
         records.extend((LINE, {**fields_of(line), "invoice_sequence": sequence}) for line in invoice.lines)
@@ -57,13 +60,14 @@ def to_records(lot: Lot, profile: Profile) -> list[RecordValues]:
 
 def from_records(records: Sequence[DecodedRecord], profile: Profile) -> Lot:
     header = records[0].values
-    invoices: list[tuple[dict, StayRecord | None, list[InvoiceLine]]] = []
+    invoices: list[tuple[dict, Stay | None, list[InvoiceLine]]] = []
     for record in records[1:]:
         values = record.values
         if record.role == INVOICE:
             invoices.append((dict(values), None, []))
         elif record.role == STAY:
-            stay = pick(StayRecord, values, domaine=Domaine(values["domaine"]), stay_type=StayType(values["stay_type"]))
+            stay = pick(Stay, values, venue_number=invoices[-1][0]["entry_number"], domaine=Domaine(values["domaine"]),
+                        stay_type=StayType(values["stay_type"]))
             invoices[-1] = (invoices[-1][0], stay, invoices[-1][2])
         elif record.role == LINE:
             invoices[-1][2].append(pick(InvoiceLine, values, family=PrestationFamily(values["family"])))
@@ -74,7 +78,7 @@ def from_records(records: Sequence[DecodedRecord], profile: Profile) -> Lot:
                invoices=tuple(_invoice(values, stay, lines) for values, stay, lines in invoices))
 
 
-def _invoice(values: dict, stay: StayRecord | None, lines: list[InvoiceLine]) -> Invoice:
+def _invoice(values: dict, stay: Stay | None, lines: list[InvoiceLine]) -> Invoice:
     amc = pick(AmcReference, values) if "commitment_number" in values else None
     return pick(Invoice, values, nir=Nir(values["nir"], values["nir_key"]), stay=stay, lines=tuple(lines), amc=amc)
 

@@ -12,7 +12,7 @@ from simulators.domain.contracts import PrestationFamily
 from simulators.domain.identifiers import Finess, Nir
 from simulators.domain.money import Cents
 from simulators.domain.people import BirthDate
-from simulators.domain.stays import Domaine, StayType
+from simulators.domain.stays import Stay
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,21 +64,6 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True, slots=True)
-class StayRecord:
-    """The stay an invoice is for (optional in the file: ACE invoices may go without)."""
-
-    admission_date: date
-    domaine: Domaine
-    mode_traitement: str
-    dmt: str
-    stay_type: StayType
-    admission_mode: str
-    discharge_date: date | None = None
-    discharge_mode: str | None = None
-    urgent: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class AmcReference:
     """What an AMC invoice quotes: the CLC commitment and the attestation's identifiers."""
 
@@ -89,7 +74,11 @@ class AmcReference:
 
 @dataclass(frozen=True, slots=True)
 class Invoice:
-    """One invoice: the beneficiary, the stay, the lines; `amc` is required by AMC profiles, refused by AMO ones."""
+    """One invoice: the beneficiary, the stay, the lines; `amc` is required by AMC profiles, refused by AMO ones.
+
+    `stay` is the domain Stay (the stay record is optional in the file: ACE invoices may go without); its
+    `venue_number` is the invoice's `entry_number`.
+    """
 
     invoice_number: int
     nir: Nir
@@ -100,7 +89,7 @@ class Invoice:
     first_name: str
     entry_number: str
     lines: tuple[InvoiceLine, ...]
-    stay: StayRecord | None = None
+    stay: Stay | None = None
     amc: AmcReference | None = None
 
     @property

@@ -1,6 +1,8 @@
 """The invoice-lot validator (bench-b2-1, bench-dre-es-1): every kind of problem, at its record, column and field."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from simulators.billing_files import EncodeError, ProblemCode as P, patch_field, read_lot, resign, validate, write
@@ -224,3 +226,11 @@ def test_lot_totals_balance_to_the_cent(b2_lot):
     totals = b2_lot.totals
     assert totals.balanced and totals.total_cents == 272500
     assert (totals.amo_cents, totals.amc_cents, totals.patient_cents) == (202100, 65899, 4501)
+
+
+def test_the_stay_is_the_domain_stay_and_its_venue_is_the_entry_number(b2_lot):
+    invoice = b2_lot.invoices[0]
+    assert invoice.stay.venue_number == invoice.entry_number == "V0000001"
+    moved = dataclasses.replace(invoice, stay=dataclasses.replace(invoice.stay, venue_number="V9"))
+    with pytest.raises(EncodeError, match="stay venue 'V9' is not the entry number 'V0000001'"):
+        write(dataclasses.replace(b2_lot, invoices=(moved,)))
