@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "pki": "conformance.commands.pki:pki",
     "personas": "conformance.commands.personas:personas",
     "validate": "conformance.commands.validate:validate",
+    "acquirer": "simulators.acquirer.cli:acquirer",
 }
 
 

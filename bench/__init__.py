@@ -1,0 +1,1 @@
+"""Performance benchmarks for `make bench`: each prints measurements next to a baseline from the same run."""
