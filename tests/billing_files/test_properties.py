@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import dataclasses
 import string
+from datetime import date
 
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from simulators.billing_files import EncodeError, file_text, parse, read_lot, validate, write
+from simulators.billing_files import EncodeError, ack_for, file_text, parse, read_ack, read_lot, validate, write
 
-from .samples import sample_b2_lot, sample_dre_es_lot
+from .samples import SAMPLES, sample_b2_lot, sample_dre_es_lot
 
 UPPER_ASCII = "".join(c for c in map(chr, range(0x20, 0x7F)) if c not in string.ascii_lowercase)
 FAST = settings(max_examples=150, deadline=None)
@@ -90,3 +91,24 @@ def test_any_changed_byte_is_caught(index, byte):
 @given(cut=st.integers(0, len(GOOD) - 1))
 def test_any_truncation_is_caught(cut):
     assert parse(GOOD[:cut], "bench-b2-1").problems
+
+
+@FAST
+@given(data=st.binary(max_size=600), profile=st.sampled_from(sorted(SAMPLES)))
+def test_any_bytes_get_problems_and_a_writable_arl(data, profile):
+    parsed = parse(data, profile)
+    assert parsed.problems or parsed.value is not None
+    ack = ack_for(data, sender="011751234", received=date(2026, 3, 11), profile=profile)
+    assert read_ack(write(ack)) == ack
+
+
+@FAST
+@given(record=st.integers(0, 9), junk=st.binary(min_size=1, max_size=200), profile=st.sampled_from(sorted(SAMPLES)))
+def test_a_record_replaced_by_junk_is_caught_and_acknowledged(record, junk, profile):
+    lines = write(SAMPLES[profile]()).split(b"\r\n")
+    assume(record < len(lines) - 1 and lines[record] != junk)
+    lines[record] = junk
+    damaged = b"\r\n".join(lines)
+    assert parse(damaged, profile).problems
+    ack = ack_for(damaged, sender="011751234", received=date(2026, 3, 11), profile=profile)
+    assert not ack.accepted and read_ack(write(ack)) == ack
