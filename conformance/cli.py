@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "personas": "conformance.commands.personas:personas",
     "validate": "conformance.commands.validate:validate",
     "acquirer": "simulators.acquirer.cli:acquirer",
+    "billing-file": "simulators.billing_files.cli:billing_file",
 }
 
 
