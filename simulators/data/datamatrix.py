@@ -40,7 +40,8 @@ def decode_attestation(text: str) -> Attestation:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or key not in _FIELDS or key in fields:
-            raise ValueError(f"DataMatrix content: unexpected or repeated field {pair!r} (fields: {', '.join(_FIELDS)})")
+            raise ValueError(f"DataMatrix content: unexpected or repeated field {pair!r} "
+                             f"(fields: {', '.join(_FIELDS)})")
         fields[key] = value
     missing = [key for key in _FIELDS if not fields.get(key)]
     if missing:

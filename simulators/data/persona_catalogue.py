@@ -11,21 +11,33 @@ from datetime import date, timedelta
 from simulators.data.formulas import _BASE, CONFORT, ESSENTIEL, HOSPI_MCO, PREMIUM
 from simulators.data.persona_kit import Persona, PersonaKit, amounts, persona
 from simulators.data.tariffs import ACE_ACTS, CP, TM, StayShape
-from simulators.domain import BirthDate, CoverageRule, Domaine, Nir, PrestationLine, StayType, format_cents
+from simulators.domain import (AmcContract, AmcOrganisation, Attestation, Beneficiary, BirthDate, CoverageRule, Domaine,
+                               Establishment, Nir, PrestationLine, Stay, StayType, format_cents)
 from simulators.domain.pricing import line_amo
 from simulators.domain.routing import RoutingChange
 
-HC, AMB, ACE = StayType.HOSPITALISATION_COMPLETE, StayType.AMBULATOIRE, StayType.ACE
+HC, ACE = StayType.HOSPITALISATION_COMPLETE, StayType.ACE
 MCO_4_NIGHTS = StayShape(Domaine.MCO, HC, 4)
 
 
+def _assemble(name: str, title: str, description: str, expected: str, *, beneficiary: Beneficiary,
+              organisation: AmcOrganisation, contract: AmcContract | None, establishment: Establishment,
+              stay: Stay, lines: tuple[PrestationLine, ...], behaviours: tuple[str, ...] = (),
+              attestation: Attestation | None = None) -> Persona:
+    """The Persona record; `{amounts}` in `expected` becomes the SIM/CLC totals of these lines."""
+    return Persona(name, title, description, beneficiary, organisation,
+                   attestation or contract.attestation, contract, establishment, stay, lines, behaviours,
+                   expected.replace("{amounts}", amounts(contract, stay, lines)))
+
+
 def _simple(kit: PersonaKit, name: str, title: str, description: str, expected: str, *, role: str = "direct-1",
-            behaviours: tuple[str, ...] = (), shape: StayShape = MCO_4_NIGHTS, **contract_changes) -> Persona:
-    """A covered adult, an MCO stay: the frame most personas vary one thing of."""
+            behaviours: tuple[str, ...] = (), shape: StayShape = MCO_4_NIGHTS, establishment: str = "chu",
+            **contract_changes) -> Persona:
+    """A covered adult (or `person=`), a stay (4 MCO nights unless told): the frame most personas vary."""
     beneficiary, organisation, contract = kit.patient(role, **contract_changes)
-    establishment, stay, lines = kit.stay(shape)
-    return Persona(name, title, description, beneficiary, organisation, contract.attestation, contract,
-                   establishment, stay, lines, behaviours, expected.format(amounts=amounts(contract, stay, lines)))
+    place, stay, lines = kit.stay(shape, establishment=establishment)
+    return _assemble(name, title, description, expected, beneficiary=beneficiary, organisation=organisation,
+                     contract=contract, establishment=place, stay=stay, lines=lines, behaviours=behaviours)
 
 
 @persona("rights-open")
@@ -39,13 +51,11 @@ def _rights_open(kit: PersonaKit) -> Persona:
 @persona("rights-closed")
 def _rights_closed(kit: PersonaKit) -> Persona:
     end = date(kit.reference.year - 1, 12, 31)
-    persona_ = _simple(kit, "rights-closed", "Rights closed before admission",
-                       f"The contract ended on {end} (last covered day); the patient still carries last year's "
-                       "attestation.",
-                       f"IDB fault rights.closed (rights ended {end}): no SIM/CLC, the patient or a paper "
-                       "prise en charge pays",
-                       validity=(date(kit.reference.year - 3, 1, 1), end))
-    return persona_
+    return _simple(kit, "rights-closed", "Rights closed before admission",
+                   f"The contract ended on {end} (last covered day); the patient still carries last year's "
+                   "attestation.",
+                   f"IDB fault rights.closed (rights ended {end}): no SIM/CLC, the patient or a paper "
+                   "prise en charge pays", validity=(date(kit.reference.year - 3, 1, 1), end))
 
 
 @persona("rights-opening-mid-stay")
@@ -68,25 +78,24 @@ def _closing_mid_stay(kit: PersonaKit) -> Persona:
     before = replace(fj, end=closes, quantity=(closes - stay.admission_date).days + 1)
     after = replace(fj, line_number=3, start=closes + timedelta(days=1),
                     quantity=(stay.discharge_date - closes).days)
-    lines = (ghs, before, after)
-    return Persona("rights-closing-mid-stay", "Rights end during the stay",
-                   f"The contract's last covered day is {closes}; the GAP split the forfait journalier at that date.",
-                   beneficiary, organisation, contract.attestation, contract, establishment, stay, lines, (),
-                   f"IDB open with valid_to {closes}; SIM: line 3 (days after {closes}) refused rights.closed; "
-                   f"{amounts(contract, stay, lines)}")
+    return _assemble("rights-closing-mid-stay", "Rights end during the stay",
+                     f"The contract's last covered day is {closes}; the GAP split the forfait journalier there.",
+                     f"IDB open with valid_to {closes}; SIM: line 3 (days after {closes}) refused rights.closed; "
+                     "{amounts}", beneficiary=beneficiary, organisation=organisation, contract=contract,
+                     establishment=establishment, stay=stay, lines=(ghs, before, after))
 
 
 @persona("unknown-beneficiary")
 def _unknown(kit: PersonaKit) -> Persona:
-    beneficiary = kit.people.insured()
     organisation = kit.amc("direct-2")
     attestation = kit.people.attestation(organisation, kit.fake.numero_adherent(),
                                          date(kit.reference.year, 1, 1), date(kit.reference.year, 12, 31))
     establishment, stay, lines = kit.stay(MCO_4_NIGHTS)
-    return Persona("unknown-beneficiary", "Attestation of an AMC that does not know the patient",
-                   "A well-formed attestation of a real AMC, but no contract with this NIR there.",
-                   beneficiary, organisation, attestation, None, establishment, stay, lines, (),
-                   "IDB fault beneficiary.unknown: the GAP bills the patient or asks for another attestation")
+    return _assemble("unknown-beneficiary", "Attestation of an AMC that does not know the patient",
+                     "A well-formed attestation of a real AMC, but no contract with this NIR there.",
+                     "IDB fault beneficiary.unknown: the GAP bills the patient or asks for another attestation",
+                     beneficiary=kit.people.insured(), organisation=organisation, contract=None,
+                     establishment=establishment, stay=stay, lines=lines, attestation=attestation)
 
 
 @persona("identity-mismatch")
@@ -94,10 +103,9 @@ def _identity_mismatch(kit: PersonaKit) -> Persona:
     beneficiary = kit.people.insured(min_age=30, max_age=70)
     birth = beneficiary.birth_date
     recorded = BirthDate(birth.year, birth.month, birth.day % 28 + 1)  # the AMC recorded another day
-    persona_ = _simple(kit, "identity-mismatch", "Birth date differs from the AMC's record",
-                       f"The hospital has {birth}; the AMC recorded {recorded} for the same NIR and rang.",
-                       "IDB fault beneficiary.identity_mismatch", person=beneficiary, birth_date=recorded)
-    return persona_
+    return _simple(kit, "identity-mismatch", "Birth date differs from the AMC's record",
+                   f"The hospital has {birth}; the AMC recorded {recorded} for the same NIR and rang.",
+                   "IDB fault beneficiary.identity_mismatch", person=beneficiary, birth_date=recorded)
 
 
 @persona("nir-key-invalid")
@@ -105,11 +113,11 @@ def _nir_key_invalid(kit: PersonaKit) -> Persona:
     beneficiary, organisation, contract = kit.patient()
     typed = replace(beneficiary, nir=Nir(beneficiary.nir.body, beneficiary.nir.key % 97 + 1))
     establishment, stay, lines = kit.stay(MCO_4_NIGHTS)
-    return Persona("nir-key-invalid", "NIR typed with a wrong key",
-                   f"The admission desk typed key {typed.nir.key:02d} instead of {beneficiary.nir.key:02d}.",
-                   typed, organisation, contract.attestation, contract, establishment, stay, lines, (),
-                   f"the GAP refuses the NIR key at admission (expected {beneficiary.nir.key:02d}); if sent anyway, "
-                   "IDB fault beneficiary.nir_key_invalid")
+    return _assemble("nir-key-invalid", "NIR typed with a wrong key",
+                     f"The admission desk typed key {typed.nir.key:02d} instead of {beneficiary.nir.key:02d}.",
+                     f"the GAP refuses the NIR key at admission (expected {beneficiary.nir.key:02d}); if sent "
+                     "anyway, IDB fault beneficiary.nir_key_invalid", beneficiary=typed, organisation=organisation,
+                     contract=contract, establishment=establishment, stay=stay, lines=lines)
 
 
 @persona("twins-rank-2")
@@ -125,26 +133,23 @@ def _twins(kit: PersonaKit) -> Persona:
         kit.extra_contracts.append(kit.people.contract(member, organisation, CONFORT, numero_adherent=adherent))
     contract = kit.people.contract(twin_2, organisation, CONFORT, numero_adherent=adherent)
     establishment, stay, lines = kit.stay(StayShape(Domaine.MCO, HC, 2))
-    return Persona("twins-rank-2", "Second-born twin",
-                   f"{twin_2.first_name} and {twin_1.first_name} are twins on their mother's NIR, born {birth}; "
-                   f"the AMC knows both (and the mother, rang 1 with her own birth date).",
-                   twin_2, organisation, contract.attestation, contract, establishment, stay, lines, (),
-                   f"IDB open for rang 2 ({twin_2.first_name}); sending rang 1 would identify the other twin. "
-                   f"SIM = CLC: {amounts(contract, stay, lines)}")
+    return _assemble("twins-rank-2", "Second-born twin",
+                     f"{twin_2.first_name} and {twin_1.first_name} are twins on their mother's NIR, born {birth}; "
+                     "the AMC knows both (and the mother, rang 1 with her own birth date).",
+                     f"IDB open for rang 2 ({twin_2.first_name}); sending rang 1 would identify the other twin. "
+                     "SIM = CLC: {amounts}", beneficiary=twin_2, organisation=organisation, contract=contract,
+                     establishment=establishment, stay=stay, lines=lines)
 
 
 @persona("corsica-nir")
 def _corsica(kit: PersonaKit) -> Persona:
-    beneficiary = kit.people.insured(department=kit.fake.department(corsica=True))
-    beneficiary, organisation, contract = kit.patient("direct-1", person=beneficiary)
-    establishment, stay, lines = kit.stay(MCO_4_NIGHTS, establishment="corsica")
-    department = beneficiary.nir.body[5:7]
-    return Persona("corsica-nir", "Born in Corsica",
-                   f"NIR with department {department}: the key counts {department} as "
-                   f"{'19' if department == '2A' else '18'}. Admitted in a Corsican hospital.",
-                   beneficiary, organisation, contract.attestation, contract, establishment, stay, lines, (),
-                   f"IDB open; NIR {beneficiary.nir} accepted as typed (letters kept). "
-                   f"SIM = CLC: {amounts(contract, stay, lines)}")
+    department = kit.fake.department(corsica=True)
+    beneficiary = kit.people.insured(department=department)
+    return _simple(kit, "corsica-nir", "Born in Corsica",
+                   f"NIR with department {department}: the key counts it as {'19' if department == '2A' else '18'}. "
+                   "Admitted in a Corsican hospital.",
+                   f"IDB open; NIR {beneficiary.nir} accepted as typed (letters kept). SIM = CLC: {{amounts}}",
+                   person=beneficiary, establishment="corsica")
 
 
 @persona("lunar-birth-date")
@@ -158,12 +163,10 @@ def _lunar(kit: PersonaKit) -> Persona:
 
 @persona("domaine-not-covered")
 def _domaine_not_covered(kit: PersonaKit) -> Persona:
-    beneficiary, organisation, contract = kit.patient("direct-2", HOSPI_MCO)
-    establishment, stay, lines = kit.stay(StayShape(Domaine.SSR, HC, 14), establishment="ch")
-    return Persona("domaine-not-covered", "SSR stay on an MCO-only contract",
+    return _simple(kit, "domaine-not-covered", "SSR stay on an MCO-only contract",
                    "The contract covers short stays (MCO) only; the patient is admitted in SSR (rehabilitation).",
-                   beneficiary, organisation, contract.attestation, contract, establishment, stay, lines, (),
-                   "IDB fault coverage.domaine_not_covered")
+                   "IDB fault coverage.domaine_not_covered", role="direct-2", formula=HOSPI_MCO,
+                   shape=StayShape(Domaine.SSR, HC, 14), establishment="ch")
 
 
 @persona("line-not-covered")
@@ -179,18 +182,16 @@ def _ceiling(kit: PersonaKit) -> Persona:
     rules = _BASE + (CoverageRule(CP, flat_cents=6_000, ceiling_cents=30_000),)
     beneficiary, organisation, contract = kit.patient("operator-1", rules=rules, consumed_cents=15_000)
     establishment, stay, lines = kit.stay(StayShape(Domaine.MCO, HC, 5))
-    ghs, fj = lines[0], lines[1]
     first_room = PrestationLine(3, "CP", CP, stay.admission_date, stay.admission_date + timedelta(days=2), 3,
                                 7_000, 0, 0)
     second_room = replace(first_room, line_number=4, start=stay.admission_date + timedelta(days=3),
                           end=stay.admission_date + timedelta(days=4), quantity=2)
-    lines = (ghs, fj, first_room, second_room)
-    return Persona("ceiling-reached", "Private-room ceiling reached during the stay",
-                   "60 € a day of private room up to 300 € a year, 150 € already used; the patient changed rooms "
-                   "(two CP lines).",
-                   beneficiary, organisation, contract.attestation, contract, establishment, stay, lines, (),
-                   "SIM: line 3 paid 150.00 of 180.00 and line 4 nothing, both with coverage.ceiling_reached; "
-                   f"{amounts(contract, stay, lines)}")
+    return _assemble("ceiling-reached", "Private-room ceiling reached during the stay",
+                     "60 € a day of private room up to 300 € a year, 150 € already used; the patient changed "
+                     "rooms (two CP lines).",
+                     "SIM: line 3 paid 150.00 of 180.00 and line 4 nothing, both with coverage.ceiling_reached; "
+                     "{amounts}", beneficiary=beneficiary, organisation=organisation, contract=contract,
+                     establishment=establishment, stay=stay, lines=lines[:2] + (first_room, second_room))
 
 
 @persona("contract-suspended")
@@ -268,25 +269,19 @@ def _cp_flat(kit: PersonaKit) -> Persona:
 
 @persona("had-stay")
 def _had(kit: PersonaKit) -> Persona:
-    beneficiary, organisation, contract = kit.patient("direct-3", person=kit.people.insured(min_age=60))
-    establishment, stay, lines = kit.stay(StayShape(Domaine.HAD, HC, 10), establishment="had")
-    return Persona("had-stay", "Hospitalisation at home (HAD)",
+    return _simple(kit, "had-stay", "Hospitalisation at home (HAD)",
                    "Ten days of HAD, billed as daily GHT tariffs, no forfait journalier.",
-                   beneficiary, organisation, contract.attestation, contract, establishment, stay, lines, (),
-                   f"IDB open for HAD (mode de traitement {stay.mode_traitement}); SIM = CLC: "
-                   f"{amounts(contract, stay, lines)}")
+                   "IDB open for HAD (mode de traitement 19); SIM = CLC: {amounts}", role="direct-3",
+                   person=kit.people.insured(min_age=60), shape=StayShape(Domaine.HAD, HC, 10), establishment="had")
 
 
 @persona("psy-stay")
 def _psy(kit: PersonaKit) -> Persona:
-    beneficiary, organisation, contract = kit.patient("operator-2")
-    establishment, stay, lines = kit.stay(StayShape(Domaine.PSY, HC, 20, chambre_particuliere_cents=5_000),
-                                          establishment="epsm")
-    return Persona("psy-stay", "Psychiatric stay",
-                   "Twenty nights in psychiatry: day price, forfait journalier at 15 € (capped at 90 days a year by "
-                   "the contract, not reached), private room.",
-                   beneficiary, organisation, contract.attestation, contract, establishment, stay, lines, (),
-                   f"IDB open for PSY; SIM = CLC: {amounts(contract, stay, lines)}")
+    return _simple(kit, "psy-stay", "Psychiatric stay",
+                   "Twenty nights in psychiatry: day price, forfait journalier at 15 € (capped at 90 days a year "
+                   "by the contract, not reached), private room.",
+                   "IDB open for PSY; SIM = CLC: {amounts}", role="operator-2",
+                   shape=StayShape(Domaine.PSY, HC, 20, chambre_particuliere_cents=5_000), establishment="epsm")
 
 
 @persona("ace-visit")
@@ -303,9 +298,9 @@ def _rounding(kit: PersonaKit) -> Persona:
     beneficiary, organisation, contract = kit.patient("operator-3", ESSENTIEL)
     establishment, stay, _ = kit.stay(StayShape(Domaine.MCO, ACE, 0))
     line = PrestationLine(1, code, TM, stay.admission_date, stay.admission_date, 1, price, price, 70)
-    lines = (line,)
-    return Persona("rounding-half-up", "AMO share landing on half a cent",
-                   f"One act at {format_cents(price)} € with the AMO at 70 %: {price * 70 / 10_000:.3f} €.",
-                   beneficiary, organisation, contract.attestation, contract, establishment, stay, lines, (),
-                   f"SIM: AMO {format_cents(line_amo(line))} (half-up; banker's rounding would give "
-                   f"{format_cents(round(price * 70 / 100))}); {amounts(contract, stay, lines)}")
+    return _assemble("rounding-half-up", "AMO share landing on half a cent",
+                     f"One act at {format_cents(price)} € with the AMO at 70 %: {price * 70 / 10_000:.3f} €.",
+                     f"SIM: AMO {format_cents(line_amo(line))} (half-up; banker's rounding would give "
+                     f"{format_cents(round(price * 70 / 100))}); {{amounts}}", beneficiary=beneficiary,
+                     organisation=organisation, contract=contract, establishment=establishment, stay=stay,
+                     lines=(line,))

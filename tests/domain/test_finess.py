@@ -4,7 +4,8 @@ import pytest
 from simulators.domain import Finess, InvalidIdentifier
 
 
-@pytest.mark.parametrize("value", ["750712184", "690781810", "330781196", "130786049"])  # AP-HP, HCL, CHU Bordeaux, AP-HM
+# AP-HP, Hospices civils de Lyon, CHU de Bordeaux, AP-HM (FINESS juridique)
+@pytest.mark.parametrize("value", ["750712184", "690781810", "330781196", "130786049"])
 def test_real_finess_numbers_are_valid(value):
     assert str(Finess.parse(value)) == value
     assert Finess.with_check_digit(value[:8]).value == value
