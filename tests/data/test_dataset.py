@@ -1,6 +1,7 @@
 """The seeded dataset: determinism (also across processes), consistency, look-ups and drawn stays."""
 import functools
 import os
+import pickle
 import subprocess
 import sys
 from collections import Counter
@@ -60,6 +61,7 @@ def test_hashable_for_caches(dataset):
         return len(ds.contracts)
 
     assert index(dataset) == index(dataset) and len(calls) == 1
+    assert pickle.loads(pickle.dumps(dataset)) == dataset  # e.g. handed to worker processes
 
 
 def test_persona_catalogue_is_a_read_only_dict(dataset):
