@@ -44,7 +44,7 @@ def packets_from_entries(entries: Iterable[JournalEntry], *, link: str = "serial
         seq = {True: 1, False: 1}  # next sequence number per direction
         for at, inbound, data in _units(entry):
             if link == "serial":
-                packet = SerialUnit(direction=0 if inbound else 1) / concert_class(data)(data)
+                packet = SerialUnit(sender=0 if inbound else 1) / concert_class(data)(data)
             else:
                 src, dst = (ECR_ADDRESS, TERMINAL_ADDRESS) if inbound else (TERMINAL_ADDRESS, ECR_ADDRESS)
                 sport, dport = (client_port, port) if inbound else (port, client_port)

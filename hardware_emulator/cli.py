@@ -88,7 +88,8 @@ def terminal(protocol: str, link: Link, host: str, port: int, symlink: str, baud
     except (OSError, ValueError) as error:
         raise click.BadParameter(str(error), param_hint="--link/--port/--symlink") from None
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         _announce(emulator, address, baud, seven_e_one)
         if control_port is not None:

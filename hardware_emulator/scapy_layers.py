@@ -3,7 +3,7 @@
 - `ConcertControl` (one byte: ENQ, ACK, NAK, EOT...), `ConcertRequest` (37-byte frame),
   `ConcertShortAnswer` (28), `ConcertLongAnswer` (83): STX, the fields of §2.2, ETX, LRC (computed when None).
 - `CaisseApMessage`: a list of `CaisseApTlv` (tag, 3 ASCII length digits computed when None, value).
-- `SerialUnit`: one unit on a serial line (direction byte + Concert unit), the payload of DLT_USER0 (147).
+- `SerialUnit`: one unit on a serial line (sender byte + Concert unit), the payload of DLT_USER0 (147).
   Over TCP, `CaisseApMessage` is bound to port 8888; `bind_tcp_port(port)` adds another.
 Importing this module registers the layers with scapy (heavy: import it only where captures are needed).
 """
@@ -21,7 +21,7 @@ from hardware_emulator.concert.codec import lrc
 
 DLT_USER0 = 147
 CONTROL = {0x02: "STX", 0x03: "ETX", 0x04: "EOT", 0x05: "ENQ", 0x06: "ACK", 0x15: "NAK"}
-DIRECTIONS = {0: "ecr->terminal", 1: "terminal->ecr"}
+SENDERS = {0: "ecr", 1: "terminal"}
 
 
 class _ConcertFrame(Packet):
@@ -138,10 +138,11 @@ class CaisseApMessage(Packet):
 
 
 class SerialUnit(Packet):
-    """One unit on a serial line, as stored under DLT_USER0: a direction byte, then the Concert unit."""
+    """One unit on a serial line, as stored under DLT_USER0: who sent it (one byte), then the Concert unit.
+    (Not called `direction`: scapy packets already have a `direction` attribute.)"""
 
     name = "Serial unit"
-    fields_desc = [ByteEnumField("direction", 0, DIRECTIONS)]
+    fields_desc = [ByteEnumField("sender", 0, SENDERS)]
 
     def guess_payload_class(self, payload: bytes) -> type[Packet]:
         return concert_class(payload)

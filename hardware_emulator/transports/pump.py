@@ -74,3 +74,31 @@ def pump(core: Core, port: Port, stop: threading.Event, *, poll: float = 0.05,
                 port.write(chunk)
         except OSError:
             return
+
+
+class Client(Protocol):
+    """A sans-IO client that finishes (ConcertCashRegister)."""
+
+    done: bool
+
+    def feed(self, data: bytes) -> list[bytes]: ...
+    def tick(self, now: float | None = None) -> list[bytes]: ...
+
+
+def drive(client: Client, first: list[bytes], port: Port, *, timeout: float = 30.0, poll: float = 0.05) -> int:
+    """Run a client over a blocking port until it is done; returns the bytes exchanged both ways."""
+    limit = time.monotonic() + timeout
+    exchanged, out = 0, first
+    while True:
+        for chunk in out:
+            port.write(chunk)
+            exchanged += len(chunk)
+        if client.done:
+            return exchanged
+        if time.monotonic() > limit:
+            raise TimeoutError(f"client not done after {timeout} s")
+        data = port.read(poll)
+        if data is None:
+            raise ConnectionError("the line closed before the client was done")
+        exchanged += len(data)
+        out = client.feed(data) if data else client.tick()
