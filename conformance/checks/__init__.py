@@ -5,13 +5,14 @@ anything else it raises is a bench error. Modules of this package register thems
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib
 import pkgutil
 import re
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Protocol, Sequence
 
 import jsonschema
 
@@ -190,3 +191,27 @@ def run_check(chk: Check, ctx: CheckContext, *, verifies: Iterable[str] = ()) ->
         return CheckResult(outcome=Outcome.ERROR, message=f"bench error in check {chk.id}: {type(exc).__name__}: {exc}",
                            where=where, **base)
     return CheckResult(outcome=Outcome.PASS, **base)
+
+
+class CallLike(Protocol):
+    """What a scenario's `expect` item provides (conformance.scenarios.CheckCall)."""
+
+    check_id: str
+    params: Mapping[str, Any]
+    verifies: tuple[str, ...]
+
+
+def run_calls(calls: Iterable[CallLike], ctx: CheckContext, registry: Registry | None = None) -> list[CheckResult]:
+    """Run an `expect` step's checks in order against one context (each call gets its own params). A check id
+    the registry does not know is a bench error for that call, not an exception: the other checks still run."""
+    registry = registry or builtin()
+    results = []
+    for call in calls:
+        try:
+            chk = registry.get(call.check_id)
+        except UnknownCheck as exc:
+            results.append(CheckResult(call.check_id, Outcome.ERROR, str(exc), tuple(call.verifies),
+                                       params=dict(call.params)))
+            continue
+        results.append(run_check(chk, dataclasses.replace(ctx, params=dict(call.params)), verifies=call.verifies))
+    return results

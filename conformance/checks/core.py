@@ -3,7 +3,8 @@ outcomes. Each `assert_*` helper is pure and raises CheckFailed, so domain check
 id; the registered checks read their parameters from the scenario, which binds them to requirements with
 `verifies:` where the same check serves several rules (e.g. "annuaire before IDB", "IDB before CLC").
 
-Services and outcomes match as shell-style patterns (`fault:*`, `CLC`, `*`).
+Services, actors and outcomes match as shell-style patterns, ignoring case (`fault:*`, `CLC` matches the
+journal's `clc` operation id, `*`).
 """
 from __future__ import annotations
 
@@ -21,14 +22,18 @@ Source = Literal["journal", "answers"]
 Indexed = list[tuple[int, JournalEntry]]
 
 
+def matches(value: str, pattern: str) -> bool:
+    return fnmatchcase(value.lower(), pattern.lower())
+
+
 def select(entries: Sequence[JournalEntry], *, service: str | None = None, actor: str | None = None,
            outcome: str | None = None) -> Indexed:
     """Entries (with their positions) whose service, actor and outcome match the given patterns."""
     return [
         (index, entry) for index, entry in enumerate(entries)
-        if (service is None or fnmatchcase(entry.service, service))
-        and (actor is None or fnmatchcase(entry.actor, actor))
-        and (outcome is None or fnmatchcase(entry.outcome, outcome))
+        if (service is None or matches(entry.service, service))
+        and (actor is None or matches(entry.actor, actor))
+        and (outcome is None or matches(entry.outcome, outcome))
     ]
 
 
@@ -80,14 +85,14 @@ def assert_order(entries: Sequence[JournalEntry], before: str, after: str, *, ac
     """Every `after` exchange has at least one `before` exchange earlier (with `before_outcome` if given)."""
     seen_before = False
     for index, entry in enumerate(entries):
-        if actor is not None and not fnmatchcase(entry.actor, actor):
+        if actor is not None and not matches(entry.actor, actor):
             continue
-        if fnmatchcase(entry.service, after) and not seen_before:
+        if matches(entry.service, after) and not seen_before:
             qualifier = f" with outcome {before_outcome}" if before_outcome else ""
             raise CheckFailed("order of exchanges", expected=f"{before}{qualifier} before {after}",
                               received=f"{entry.service} with no {before}{qualifier} before it",
                               where=label(index, entry), evidence=[index])
-        if fnmatchcase(entry.service, before) and (before_outcome is None or fnmatchcase(entry.outcome, before_outcome)):
+        if matches(entry.service, before) and (before_outcome is None or matches(entry.outcome, before_outcome)):
             seen_before = True
 
 
@@ -182,14 +187,14 @@ def assert_outcome(indexed: Indexed, what: str, expected: str, *, which: str = "
         raise CheckFailed(f"missing {what}", expected=f"an exchange with outcome {expected}", received="none",
                           where=source)
     if which == "any":
-        if not any(fnmatchcase(e.outcome, expected) for _, e in indexed):
+        if not any(matches(e.outcome, expected) for _, e in indexed):
             raise CheckFailed(f"outcome of {what}", expected=f"{expected} at least once",
                               received=", ".join(sorted({e.outcome for _, e in indexed})),
                               where=_positions(indexed, source), evidence=refs(indexed, source))
         return
     targets = {"first": indexed[:1], "last": indexed[-1:], "all": indexed}[which]
     for index, entry in targets:
-        if not fnmatchcase(entry.outcome, expected):
+        if not matches(entry.outcome, expected):
             raise CheckFailed(f"outcome of {what}", expected=expected, received=entry.outcome,
                               where=label(index, entry, source), evidence=[EntryRef(source, index)])
 

@@ -1,7 +1,7 @@
 import pytest
 
 from conformance.checks import (CheckContext, CheckFailed, CheckSkipped, Registry, UnknownCheck, builtin,
-                                params_schema, run_check)
+                                params_schema, run_calls, run_check)
 from conformance.model import EntryRef, Outcome
 
 
@@ -91,3 +91,15 @@ def test_free_form_failure_message():
 def test_builtin_loads_every_module_of_the_package():
     reg = builtin()
     assert {"journal.no_pan_leak", "journal.order", "journal.count", "journal.all_requests_schema_valid"} <= set(reg.ids())
+
+
+def test_run_calls_runs_an_expect_step_and_survives_unknown_ids(registry):
+    from conformance.scenarios import CheckCall
+
+    calls = [CheckCall("demo.typed", {"service": "IDB"}), CheckCall("demo.nope", {}, ("ROC-MSG-001",)),
+             CheckCall("demo.fails", {}, ("ROC-CLC-005",))]
+    results = run_calls(calls, CheckContext(scenario_id="sc"), registry)
+    assert [r.outcome for r in results] == [Outcome.PASS, Outcome.ERROR, Outcome.FAIL]
+    assert results[0].params == {"service": "IDB"}
+    assert "unknown check 'demo.nope'" in results[1].message and results[1].requirement_ids == ("ROC-MSG-001",)
+    assert results[2].requirement_ids == ("ROC-CLC-012", "ROC-CLC-005")
