@@ -17,6 +17,7 @@ from simulators.roc.messages import (
     Header,
     IdbAnswer,
     IdbRequest,
+    PricingRequest,
     RocAnswer,
     RocFault,
     RocMessage,
@@ -27,6 +28,6 @@ from simulators.roc.messages import (
 
 __all__ = [
     "AnnuaireAnswer", "AnnuaireRequest", "CancelAnswer", "CancelRequest", "CancelStatus", "ClcAnswer", "ClcRequest",
-    "DecodeError", "Header", "IdbAnswer", "IdbRequest", "RocAnswer", "RocFault", "RocMessage", "RocRequest",
+    "DecodeError", "Header", "IdbAnswer", "IdbRequest", "PricingRequest", "RocAnswer", "RocFault", "RocMessage", "RocRequest",
     "SimAnswer", "SimRequest", "decode", "encode",
 ]

@@ -70,13 +70,20 @@ class IdbAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class SimRequest:
+class PricingRequest:
+    """What SIM and CLC requests share: SIM and CLC must give the same amounts for the same input."""
+
     header: Header
     idb_reference: str
     beneficiary: Beneficiary
     attestation: Attestation
     stay: Stay
     lines: tuple[PrestationLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SimRequest(PricingRequest):
+    """Simulation: the AMC share and the reste à charge, without commitment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +93,8 @@ class SimAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class ClcRequest:
-    """Same content as SimRequest: SIM and CLC must give the same amounts for the same input."""
-
-    header: Header
-    idb_reference: str
-    beneficiary: Beneficiary
-    attestation: Attestation
-    stay: Stay
-    lines: tuple[PrestationLine, ...]
+class ClcRequest(PricingRequest):
+    """Calcul: the same pricing, with a payment commitment in the answer."""
 
 
 @dataclass(frozen=True, slots=True)
