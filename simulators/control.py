@@ -173,3 +173,32 @@ def list_personas():
 
     dataset = runtime().dataset(runtime().current_session())
     return jsonify([persona_card(p) for p in dataset.personas.values()])
+
+
+@bp.post("/sessions/<session>/routing-changes")
+def change_routing(session: str):
+    """Move an AMC to another host ({"persona": name} or {numero_amc, from_host_id, to_host_id})."""
+    from simulators.directory import ROUTING_CHANGES
+
+    session = _session(session)
+    body = _json_body()
+    rt = runtime()
+    dataset = rt.dataset(session)
+    if "persona" in body:
+        persona = dataset.personas.get(body["persona"])
+        if persona is None or persona.routing_change is None:
+            with_changes = [p.name for p in dataset.personas.values() if p.routing_change is not None]
+            raise ControlError(400, f"persona {body['persona']!r} carries no routing change; "
+                                    f"personas that do: {', '.join(with_changes)}")
+        change = persona.routing_change
+        item = {"numero_amc": change.numero_amc, "from_host_id": change.from_host_id, "to_host_id": change.to_host_id}
+    else:
+        missing = [k for k in ("numero_amc", "from_host_id", "to_host_id") if not isinstance(body.get(k), str)]
+        if missing:
+            raise ControlError(400, f"missing or non-text field(s): {', '.join(missing)}")
+        if dataset.host(body["to_host_id"]) is None:
+            raise ControlError(400, f"unknown host {body['to_host_id']!r}; known: "
+                                    f"{', '.join(h.host_id for h in dataset.hosts)}")
+        item = {k: body[k] for k in ("numero_amc", "from_host_id", "to_host_id")}
+    rt.store.put_document(session, ROUTING_CHANGES, item["numero_amc"], item)
+    return jsonify(item), 201
