@@ -37,8 +37,12 @@ class SoapSpec:
 
 
 SPECS = {
-    SoapVersion.V11: SoapSpec(SoapVersion.V11, "http://schemas.xmlsoap.org/soap/envelope/", "text/xml", "Client", "Server"),
-    SoapVersion.V12: SoapSpec(SoapVersion.V12, "http://www.w3.org/2003/05/soap-envelope", "application/soap+xml", "Sender", "Receiver"),
+    SoapVersion.V11: SoapSpec(
+        SoapVersion.V11, "http://schemas.xmlsoap.org/soap/envelope/", "text/xml", "Client", "Server"
+    ),
+    SoapVersion.V12: SoapSpec(
+        SoapVersion.V12, "http://www.w3.org/2003/05/soap-envelope", "application/soap+xml", "Sender", "Receiver"
+    ),
 }
 _BY_NAMESPACE = {spec.namespace: spec for spec in SPECS.values()}
 _BY_MEDIA_TYPE = {spec.media_type: spec for spec in SPECS.values()}

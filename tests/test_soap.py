@@ -66,7 +66,8 @@ def test_header_is_returned_and_comments_are_ignored():
         (f'<s:Envelope xmlns:s="{S11}"><s:Body/></s:Envelope>'.encode(), None, "exactly one element"),
         (f'<s:Envelope xmlns:s="{S11}"><s:Body><a/><b/></s:Body></s:Envelope>'.encode(), None, "found 2"),
         (f'<s:Envelope xmlns:s="{S11}"><s:Body><a/></s:Body><x/></s:Envelope>'.encode(), None, "unexpected"),
-        (f'<s:Envelope xmlns:s="{S11}"><s:Body><a/></s:Body></s:Envelope>'.encode(), "application/soap+xml", "announces SOAP 1.2"),
+        (f'<s:Envelope xmlns:s="{S11}"><s:Body><a/></s:Body></s:Envelope>'.encode(), "application/soap+xml",
+         "announces SOAP 1.2"),
         (f'<s:Envelope xmlns:s="{S12}"><s:Body><a/></s:Body></s:Envelope>'.encode(), "text/xml", "announces SOAP 1.1"),
     ],
 )

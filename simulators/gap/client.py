@@ -237,7 +237,8 @@ class RocClient:
         """The WSDL a service publishes at `<url>?wsdl`."""
         response = self._send("wsdl", "GET", f"{url}{'&' if '?' in url else '?'}wsdl", None, {})
         if response.status_code != 200:
-            raise RocTransportError("service.unavailable", f"GET {url}?wsdl answered HTTP {response.status_code}", response.status_code)
+            status = response.status_code
+            raise RocTransportError("service.unavailable", f"GET {url}?wsdl answered HTTP {status}", status)
         return response.content
 
     def call(self, url: str, request: Any) -> Any:
@@ -251,7 +252,9 @@ class RocClient:
         return self._answer(operation, response)
 
     # transport ---------------------------------------------------------------------------------------------------
-    def _send(self, operation: str, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> requests.Response:
+    def _send(
+        self, operation: str, method: str, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> requests.Response:
         if self.session:
             headers = {**headers, SESSION_HEADER: self.session}
         at = datetime.now(timezone.utc)
@@ -296,7 +299,8 @@ class RocClient:
             )
         if self.validate_answers and self.profile.validate(message.body):
             problems = tuple(self.profile.explain(message.body) or self.profile.validate(message.body))
-            raise RocAnswerError("request.schema_invalid", f"{operation.name} answer breaks the profile schema", problems)
+            message_text = f"{operation.name} answer breaks the profile schema"
+            raise RocAnswerError("request.schema_invalid", message_text, problems)
         try:
             return decode(message.body, self.profile)
         except DecodeError as exc:

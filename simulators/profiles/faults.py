@@ -34,7 +34,8 @@ def build_detail(
 ) -> etree._Element:
     """<Erreur> without a contact, <Erreur2> with one."""
     f = names.fault
-    root = etree.Element(f.erreur2 if contact else f.erreur, nsmap={names.prefixes.get("errors", "err"): names.errors_ns})
+    nsmap = {names.prefixes.get("errors", "err"): names.errors_ns}
+    root = etree.Element(f.erreur2 if contact else f.erreur, nsmap=nsmap)
     for field, value in (
         ("code", error.code),
         ("label", error.label),

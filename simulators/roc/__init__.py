@@ -28,6 +28,6 @@ from simulators.roc.messages import (
 
 __all__ = [
     "AnnuaireAnswer", "AnnuaireRequest", "CancelAnswer", "CancelRequest", "CancelStatus", "ClcAnswer", "ClcRequest",
-    "DecodeError", "Header", "IdbAnswer", "IdbRequest", "PricingRequest", "RocAnswer", "RocFault", "RocMessage", "RocRequest",
-    "SimAnswer", "SimRequest", "decode", "encode",
+    "DecodeError", "Header", "IdbAnswer", "IdbRequest", "PricingRequest", "RocAnswer", "RocFault", "RocMessage",
+    "RocRequest", "SimAnswer", "SimRequest", "decode", "encode",
 ]

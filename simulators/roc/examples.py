@@ -111,7 +111,9 @@ def messages() -> dict[str, object]:
     }
     return {
         "ANNUAIRE.request": AnnuaireRequest(header("EX-0001"), "77500001", "TP", "01"),
-        "ANNUAIRE.answer": AnnuaireAnswer(header("EX-0001"), "77500001", "Opérateur Exemple", endpoints, date(2026, 3, 9)),
+        "ANNUAIRE.answer": AnnuaireAnswer(
+            header("EX-0001"), "77500001", "Opérateur Exemple", endpoints, date(2026, 3, 9)
+        ),
         "IDB.request": IdbRequest(header("EX-0002", 1), BENEFICIARY, ATTESTATION, STAY),
         "IDB.answer": IdbAnswer(
             header("EX-0002", 1), "IDB-2026-000042", COVERAGE, ("Joindre la copie de l'attestation au dossier",)

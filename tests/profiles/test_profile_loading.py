@@ -60,7 +60,8 @@ def test_a_broken_mapping_says_which_key(profile, tmp_path):
     copy = tmp_path / "broken"
     shutil.copytree(profile.root, copy)
     mapping = copy / "mapping.yaml"
-    mapping.write_text(mapping.read_text(encoding="utf-8").replace("  ANN:\n    service: ANN", "  ANN:\n    service: nowhere"), encoding="utf-8")
+    text = mapping.read_text(encoding="utf-8")
+    mapping.write_text(text.replace("  ANN:\n    service: ANN", "  ANN:\n    service: nowhere"), encoding="utf-8")
     with pytest.raises(ProfileError, match="operation 'ANN' names unknown service 'nowhere'"):
         load_profile(str(copy))
 

@@ -58,7 +58,8 @@ def _handler(stub: Stub):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             parts = urlsplit(self.path)
-            seen = Seen(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True), dict(self.headers), body)
+            query = parse_qs(parts.query, keep_blank_values=True)
+            seen = Seen(self.command, parts.path, query, dict(self.headers), body)
             stub.seen.append(seen)
             route = stub.routes.get((self.command, parts.path))
             reply = route(seen) if callable(route) else route or Reply(404, b"no route", "text/plain")

@@ -19,7 +19,8 @@ def check(record_name: str, xsd_element, compiled, seen: set[str]) -> None:
         if slot.field.flatten:
             expected.append((slot.tag, 1, 1))
             continue
-        expected.append((slot.tag, 0 if (slot.field.optional or slot.field.repeated) else 1, None if slot.field.repeated else 1))
+        low = 0 if (slot.field.optional or slot.field.repeated) else 1
+        expected.append((slot.tag, low, None if slot.field.repeated else 1))
     actual = []
     for child in children(xsd_element):
         high = child.max_occurs if child.max_occurs in (0, 1) else None

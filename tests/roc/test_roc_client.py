@@ -67,7 +67,8 @@ def test_each_service_in_both_soap_versions(stub, operation, method, version):
     assert answer == EXAMPLES[f"{operation}.answer"]
     seen = stub.seen[-1]
     assert parse_envelope(seen.body, seen.headers["Content-Type"]).version is SoapVersion(version)
-    assert requested_action(version, seen.headers, seen.headers["Content-Type"]) == PROFILE.operation(operation).soap_action
+    action = requested_action(version, seen.headers, seen.headers["Content-Type"])
+    assert action == PROFILE.operation(operation).soap_action
     assert SESSION_HEADER not in seen.headers
 
 
