@@ -1,6 +1,7 @@
 """`simphonie terminal`: serve an emulated payment terminal until Ctrl-C (the lead registers the command)."""
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
@@ -88,8 +89,9 @@ def terminal(protocol: str, link: Link, host: str, port: int, symlink: str, baud
     except (OSError, ValueError) as error:
         raise click.BadParameter(str(error), param_hint="--link/--port/--symlink") from None
     stopped = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    if threading.current_thread() is threading.main_thread():  # Ctrl-C and SIGTERM stop cleanly (symlink removed)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopped.set())
     try:
         _announce(emulator, address, baud, seven_e_one)
         if control_port is not None:
@@ -122,6 +124,7 @@ def _serve_control(registry: TerminalRegistry, host: str, port: int) -> str:
 
     from hardware_emulator.control import create_control_blueprint
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log over the terminal's own output
     app = Flask("simphonie-terminal")
     app.register_blueprint(create_control_blueprint(registry))
     server = make_server(host, port, app, threaded=True)

@@ -15,9 +15,9 @@ from typing import Callable
 from hardware_emulator.caisse_ap import tlv
 from hardware_emulator.caisse_ap.tlv import TlvError
 from hardware_emulator.engine import CANCELLATION, CONSENT, CREDIT, DEBIT, PaymentEngine, PaymentRequest, PaymentResult
-from hardware_emulator.faults import Fault
+from hardware_emulator.core_base import CoreBase
 from hardware_emulator.outcomes import outcome
-from hardware_emulator.wire_log import IN, OUT, RingJournal, WireLog
+from hardware_emulator.wire_log import IN
 from simulators.journal import JournalSink
 
 DONE, NOT_DONE, TAKEN = "10", "01", "11"  # AE
@@ -46,25 +46,18 @@ class State(Enum):
     DONE = "done"
 
 
-class CaisseApTerminal:
+class CaisseApTerminal(CoreBase):
     """One connection: one request, one answer (two with BA=1), then `closed`."""
 
     def __init__(self, engine: PaymentEngine, *, journal: JournalSink | None = None, session: str = "default",
                  options: CaisseApOptions = CaisseApOptions(), clock: Callable[[], float] = time.monotonic) -> None:
-        self.engine = engine
+        super().__init__(engine, journal=journal, session=session, service="caisse-ap", clock=clock)
         self.options = options
-        self.journal = journal if journal is not None else RingJournal()
         self._actions = {"0": DEBIT, "1": CREDIT, "2": CANCELLATION, options.consent_action: CONSENT}
-        self._clock = clock
-        self._wire = WireLog(self.journal, session=session, service="caisse-ap", clock=clock)
         self._buffer = bytearray()
-        self._outbox: list[tuple[float, bytes, str]] = []
         self._tags: dict[str, str] = {}
         self._result: PaymentResult | None = None
-        self._fired: list[str] = []
         self.state = State.READING
-        self.deadline: float | None = None
-        self._eof = False
 
     @property
     def closed(self) -> bool:
@@ -83,7 +76,6 @@ class CaisseApTerminal:
 
     def feed_eof(self) -> list[bytes]:
         now = self._clock()
-        self._eof = True
         if self.state == State.READING:
             self.deadline = None
             self._complete(now) if self._buffer else self._end("disconnected")
@@ -96,10 +88,6 @@ class CaisseApTerminal:
         now = self._clock() if now is None else now
         self._expire(now)
         return self._drain(now)
-
-    def next_deadline(self) -> float | None:
-        times = [due for due, _, _ in self._outbox] + ([self.deadline] if self.deadline is not None else [])
-        return min(times, default=None)
 
     # reading ----------------------------------------------------------------------------------------------
     def _read(self, now: float) -> None:
@@ -214,23 +202,6 @@ class CaisseApTerminal:
         return [(tag, self._tags[tag]) for tag in ("CA", "CB", "CD", "CE") if tag in self._tags]
 
     # plumbing ---------------------------------------------------------------------------------------------
-    def _fault(self, kind: str) -> Fault | None:
-        fault = self.engine.script.take_fault(kind)
-        if fault is not None:
-            self._fired.append(kind)
-        return fault
-
-    def _emit(self, data: bytes, at: float, kind: str) -> None:
-        """Schedule a write; it is journaled now (with its due time) so it stays in this exchange's entry."""
-        self._wire.unit(OUT, data, kind, at)
-        self._outbox.append((at, data, kind))
-        self._outbox.sort(key=lambda item: item[0])
-
-    def _drain(self, now: float) -> list[bytes]:
-        due = [data for at, data, _ in self._outbox if at <= now]
-        self._outbox = [item for item in self._outbox if item[0] > now]
-        return due
-
     def _end(self, outcome_name: str, **meta: object) -> None:
         self.state, self.deadline = State.DONE, None
         result_meta = self._result.journal_meta() if self._result else {}

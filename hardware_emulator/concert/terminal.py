@@ -15,8 +15,8 @@ from typing import Callable
 from hardware_emulator.concert import codec
 from hardware_emulator.concert.codec import ACK, ENQ, EOT, ETX, NAK, STX, ConcertAnswer, ConcertRequest, FrameError, Report
 from hardware_emulator.engine import CONSENT, PaymentEngine, PaymentRequest, PaymentResult
-from hardware_emulator.faults import Fault
-from hardware_emulator.wire_log import CONTROL_NAMES, IN, OUT, RingJournal, WireLog
+from hardware_emulator.core_base import CoreBase
+from hardware_emulator.wire_log import CONTROL_NAMES, IN
 from simulators.journal import JournalSink
 
 MAX_FRAME = 128  # bytes between STX and ETX before the frame is declared too long
@@ -39,19 +39,15 @@ class State(Enum):
     WAIT_ANSWER_ACK = "wait_answer_ack"
 
 
-class ConcertTerminal:
+class ConcertTerminal(CoreBase):
     """One terminal's line. `feed` the bytes read, write what it returns; call `tick` at `next_deadline()`."""
 
     def __init__(self, engine: PaymentEngine, *, journal: JournalSink | None = None, session: str = "default",
                  consent_code: str = "7", timings: ConcertTimings = ConcertTimings(),
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.engine = engine
+        super().__init__(engine, journal=journal, session=session, service="concert", clock=clock)
         self.timings = timings
-        self.journal = journal if journal is not None else RingJournal()
         self._types = {**codec.TRANSACTION_TYPES, consent_code: CONSENT}
-        self._clock = clock
-        self._wire = WireLog(self.journal, session=session, service="concert", clock=clock)
-        self._outbox: list[tuple[float, bytes, str]] = []
         self._noise = bytearray()
         self.closed = False
         self._idle()
@@ -85,12 +81,6 @@ class ConcertTerminal:
         self.closed = True
         return []
 
-    def next_deadline(self) -> float | None:
-        times = [due for due, _, _ in self._outbox]
-        if self.deadline is not None:
-            times.append(self.deadline)
-        return min(times, default=None)
-
     # plumbing ---------------------------------------------------------------------------------------------
     def _idle(self) -> None:
         self.state = State.IDLE
@@ -116,17 +106,8 @@ class ConcertTerminal:
             self._on_timeout[self.state](deadline)
 
     def _emit(self, data: bytes, at: float, kind: str | None = None) -> None:
-        """Schedule a write; it is journaled now (with its due time) so it stays in this exchange's entry."""
-        kind = kind or _kind(data)
         self._flush_noise()
-        self._wire.unit(OUT, data, kind, at)
-        self._outbox.append((at, data, kind))
-        self._outbox.sort(key=lambda item: item[0])
-
-    def _drain(self, now: float) -> list[bytes]:
-        due = [data for at, data, _ in self._outbox if at <= now]
-        self._outbox = [item for item in self._outbox if item[0] > now]
-        return due
+        super()._emit(data, at, kind or _kind(data))
 
     def _received(self, data: bytes, kind: str | None = None) -> None:
         self._flush_noise()
@@ -139,12 +120,6 @@ class ConcertTerminal:
         if self._noise:
             noise, self._noise = bytes(self._noise), bytearray()
             self._wire.unit(IN, noise, "noise")
-
-    def _fault(self, kind: str) -> Fault | None:
-        fault = self.engine.script.take_fault(kind)
-        if fault is not None:
-            self._fired.append(kind)
-        return fault
 
     def _finish(self, outcome: str) -> None:
         self._flush_noise()

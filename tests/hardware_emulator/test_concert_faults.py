@@ -8,7 +8,7 @@ from hardware_emulator.concert.codec import ACK, ENQ, EOT
 from hardware_emulator.concert.terminal import State
 from hardware_emulator.faults import FaultError
 
-from .conftest import concert_request, shuttle
+from .conftest import concert_request
 
 
 def last_entry(journal):

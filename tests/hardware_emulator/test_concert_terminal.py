@@ -5,11 +5,14 @@ import json
 
 import pytest
 
+from hardware_emulator.cards import SyntheticCards
+from hardware_emulator.concert.cash_register import ConcertCashRegister
 from hardware_emulator.concert.codec import ACK, ENQ, EOT, NAK, ConcertAnswer, Report, frame, unframe
-from hardware_emulator.concert.terminal import State
+from hardware_emulator.concert.terminal import ConcertTerminal, State
+from hardware_emulator.engine import PaymentEngine
 from simulators.masking import find_pans
 
-from .conftest import TODAY, concert_request
+from .conftest import TODAY, concert_request, shuttle
 
 REQUEST = frame(concert_request().encode())
 
@@ -178,11 +181,6 @@ def test_diapason_consent_returns_token_masked_pan_and_expiry(pay, journal):
 
 
 def test_consent_code_is_configurable(engine, journal, clock):
-    from hardware_emulator.concert.cash_register import ConcertCashRegister
-    from hardware_emulator.concert.terminal import ConcertTerminal
-
-    from .conftest import shuttle
-
     terminal = ConcertTerminal(engine, journal=journal, clock=clock, consent_code="D")
     result = shuttle(terminal, ConcertCashRegister(concert_request(transaction_type="D"), clock=clock), clock)
     assert len(Report.parse(result.answer.report).token) == 24
@@ -194,14 +192,7 @@ def test_consent_with_the_short_answer_is_refused(pay, journal):
     assert journal.entries()[1][-1].outcome == "answer_mode_refused"
 
 
-def test_same_card_gives_the_same_token_for_the_same_seed(engine, journal, clock):
-    from hardware_emulator.cards import SyntheticCards
-    from hardware_emulator.concert.cash_register import ConcertCashRegister
-    from hardware_emulator.concert.terminal import ConcertTerminal
-    from hardware_emulator.engine import PaymentEngine
-
-    from .conftest import shuttle
-
+def test_same_card_gives_the_same_token_for_the_same_seed(clock):
     tokens = []
     for _ in range(2):
         fresh = ConcertTerminal(PaymentEngine(cards=SyntheticCards(seed=7), today=lambda: TODAY), clock=clock)

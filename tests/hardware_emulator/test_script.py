@@ -78,3 +78,14 @@ def test_yaml_errors_name_the_file_and_key(tmp_path, text, message):
     with pytest.raises(ScriptError, match=message) as error:
         load_script(path)
     assert str(path) in str(error.value)
+
+
+def test_the_yaml_example_in_the_docs_loads(tmp_path):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "terminal.md").read_text()
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "desk.yaml"
+    path.write_text(example)
+    script, seed = load_script(path, TerminalScript(protocol="concert"))
+    assert seed == 42 and [o["name"] for o in script.snapshot()["outcomes"]] == ["wrong_pin", "approved"]
