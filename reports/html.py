@@ -16,7 +16,7 @@ from reports.serialize import SCHEMA_VERSION, masked
 from simulators.journal import JournalEntry
 from simulators.masking import mask_text
 
-TEMPLATES = Path(__file__).with_name("templates")
+TEMPLATES = Path(__file__).parent  # report.html.j2 sits beside this module (package data)
 
 
 @dataclass(frozen=True, slots=True)

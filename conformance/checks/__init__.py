@@ -204,7 +204,7 @@ class CallLike(Protocol):
 def run_calls(calls: Iterable[CallLike], ctx: CheckContext, registry: Registry | None = None) -> list[CheckResult]:
     """Run an `expect` step's checks in order against one context (each call gets its own params). A check id
     the registry does not know is a bench error for that call, not an exception: the other checks still run."""
-    registry = registry or builtin()
+    registry = builtin() if registry is None else registry
     results = []
     for call in calls:
         try:

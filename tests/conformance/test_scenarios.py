@@ -1,4 +1,5 @@
 import json
+import re
 import textwrap
 
 import jsonschema
@@ -208,3 +209,20 @@ def test_read_yaml_keeps_lines(tmp_path):
     root = read_yaml(write(tmp_path, "l.yaml", "a:\n  b: [1, 2]\n  c:\n    - x\n    - y\n"))
     assert root.key_lines == {"a": 1} and root["a"].key_lines == {"b": 2, "c": 3}
     assert root["a"]["c"].item_lines == [4, 5]
+
+
+def test_the_documented_example_suite_loads(tmp_path):
+    from pathlib import Path
+
+    from conformance.requirements import load_catalogue
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "conformance.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n# (scenarios/roc/[\w.]+)\n(.*?)```", doc, re.DOTALL)
+    assert [name for name, _ in blocks] == ["scenarios/roc/suite.yaml", "scenarios/roc/clc.yaml"]
+    for name, body in blocks:
+        (tmp_path / Path(name).name).write_text(body, encoding="utf-8")
+    result = load_suites([tmp_path], registry=builtin(), personas={"rights-open"},
+                         requirement_ids=set(load_catalogue().ids()))
+    assert result.ok, messages(result)
+    (scenario,) = result.scenarios
+    assert scenario.suite == "roc-gap" and len(scenario.steps) == 6
