@@ -12,6 +12,7 @@ for one message; the acquirer journals it masked.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from typing import Any, Mapping
 
@@ -41,7 +42,7 @@ class AcquirerDebitor:
 
     def _send(self, processing_code: str, card: CardOnFile, amount: int, merchant: str, currency: str) -> DebitResult:
         fields = {"t": "0200", "2": stand_in_pan(card), "3": processing_code, "4": f"{amount:012d}",
-                  "14": card.expiry, "22": CREDENTIAL_ON_FILE, "42": merchant[:15], "49": currency}
+                  "14": card.expiry, "22": CREDENTIAL_ON_FILE, "42": merchant[:15].ljust(15), "49": currency}
         with self._lock:
             try:
                 answer = self.client.send(fields)
@@ -67,14 +68,19 @@ class AcquirerDebitor:
         return self._send(REFUND, order.card, order.amount_cents, order.merchant, order.currency)
 
 
-def debitor_from_settings(config: Mapping[str, Any]) -> Debitor:
-    """`settings.extra["diapason"]`: `acquirer = "host:port"` (with `acquirer_header`, `acquirer_timeout`)
-    links to the bench acquirer; without it the provider uses the in-process SimulatedDebitor."""
-    address = config.get("acquirer")
+def debitor_from_settings(config: Mapping[str, Any], *, workers: int = 1) -> Debitor:
+    """`settings.extra["diapason"]` (or the SIMPHONIE_DIAPASON_ACQUIRER environment variable): `acquirer =
+    "host:port"`, with `acquirer_header` (2b) and `acquirer_timeout` (5 s), links to the bench acquirer;
+    without it the provider uses the in-process SimulatedDebitor.
+
+    With several server processes each gets its own terminal id (DE41), so their STAN sequences never collide
+    in the acquirer's duplicate detection."""
+    address = config.get("acquirer") or os.environ.get("SIMPHONIE_DIAPASON_ACQUIRER")
     if not address:
         return SimulatedDebitor()
     host, _, port = str(address).rpartition(":")
+    terminal = "DIAPASON" if workers <= 1 else f"DIAP{os.getpid() % 10_000:04d}"
     client = AcquirerClient(host.strip("[]") or "127.0.0.1", int(port), header=str(config.get("acquirer_header", "2b")),
-                            timeout=float(config.get("acquirer_timeout", 5.0)), terminal_id="DIAPASON",
+                            timeout=float(config.get("acquirer_timeout", 5.0)), terminal_id=terminal,
                             merchant_id="DIAPASON")
     return AcquirerDebitor(client)

@@ -81,7 +81,8 @@ PROBLEMS: dict[str, ProblemKind] = {kind.code: kind for kind in (
     # -- the bench and the acquirer ---------------------------------------------------------------------------
     ProblemKind("problem.unknown", 404, "Unknown problem code", "GET /diapason/v1/problems lists them"),
     ProblemKind("acquirer.unavailable", 502, "Acquirer unavailable",
-                "no usable answer from the acquirer (technical failure); no money moved, the consent stays usable"),
+                "no usable answer from the acquirer (technical failure); the provider reversed what it sent, "
+                "the consent stays usable"),
     ProblemKind("service.unavailable", 503, "Service unavailable",
                 "fault injected by a session behaviour (http_503...)"),
     ProblemKind("service.timeout", 504, "Service timeout", "the session's timeout behaviour held the request"),

@@ -45,7 +45,8 @@ def _debitor() -> Debitor:
     if debitor is None:
         from simulators.diapason.acquirer_link import debitor_from_settings
 
-        debitor = debitor_from_settings(runtime().settings.extra.get("diapason", {}))
+        settings = runtime().settings
+        debitor = debitor_from_settings(settings.extra.get("diapason", {}), workers=settings.workers)
         install_debitor(current_app._get_current_object(), debitor)  # type: ignore[attr-defined]
     return debitor
 
@@ -351,7 +352,8 @@ def _debit(ctx: Context, consent: Consent, body: dict[str, Any], key: str | None
     if status == FAILED:
         return problem_answer(Problem(
             "acquirer.unavailable", f"no usable answer from the acquirer for debit {debit.id} "
-                                    f"({result.response_code}: {debit.response_label}); no money moved",
+                                    f"({result.response_code}: {debit.response_label}; {result.detail}); "
+                                    f"the debit is recorded as failed",
             consent_id=consent.id, debit_id=debit.id, response_code=result.response_code, consent_usable=usable))
     after = "the consent stays usable" if usable else "the consent is now blocked: invoice the patient"
     return problem_answer(Problem(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,9 @@ START = date(2026, 3, 2)
 
 @pytest.fixture(scope="session")
 def openapi() -> OpenAPI:
-    problem_json = {"application/problem+json": json.loads}  # RFC 9457 documents are JSON
-    return OpenAPI.from_file_path(str(OPENAPI_FILE), config=Config(extra_media_type_deserializers=problem_json))
+    extra = {"application/problem+json": json.loads,  # RFC 9457 documents are JSON
+             "application/yaml": lambda data, **parameters: data.decode("utf-8")}  # the document itself, as text
+    return OpenAPI.from_file_path(str(OPENAPI_FILE), config=Config(extra_media_type_deserializers=extra))
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Api:
         self.set_date(START)
 
     def set_date(self, day: date) -> None:
+        self.today = day
         assert self.client.put(f"/_bench/sessions/{self.session}/clock", json={"date": day.isoformat()}).status_code == 200
 
     def call(self, method: str, path: str, *, json: Any = None, data: str | bytes | None = None, key: str | None = None,
@@ -128,7 +130,7 @@ class Api:
         """A consent notified of `amount` with the lead time elapsed: the next debit is allowed."""
         consent = self.consent(**changes)
         assert self.notify(consent["id"], amount).status_code == 201
-        self.set_date(date.fromordinal(START.toordinal() + 3))
+        self.set_date(self.today + timedelta(days=3))
         return consent
 
 
