@@ -62,7 +62,7 @@ def _reset_connection() -> None:
     if sock is not None:
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            sock.close()
+            sock.shutdown(socket.SHUT_RDWR)  # the server's own close then sends the RST
         except OSError:
             pass
 
@@ -74,13 +74,15 @@ class SoapEndpoint:
     def __init__(self, actor: str, service: str, operations: dict[str, Handler], *,
                  targets: Callable[[Any], tuple[str, ...]] = lambda message: (),
                  contact: Callable[[SoapCall | None, dict[str, str]], Any] | None = None,
-                 finess_of: Callable[[Any], tuple[str, ...]] = lambda message: ()) -> None:
+                 finess_of: Callable[[Any], tuple[str, ...]] = lambda message: (),
+                 standing_behaviours: bool = False) -> None:
         self.actor = actor
         self.service = service
         self.operations = operations
         self.targets = targets
         self.contact = contact
         self.finess_of = finess_of
+        self.standing_behaviours = standing_behaviours  # personas' behaviours (slow AMC...) apply here
 
     # -- helpers ------------------------------------------------------------------------------------
     def _fault(self, version: str, key: str, detail: str | None, *, contact: Any = None,
@@ -171,6 +173,15 @@ class SoapEndpoint:
         exchange_id = getattr(header, "exchange_id", None)
         state["meta"]["exchange_id"] = exchange_id
 
+        if header is not None:
+            from simulators.domain.identifiers import Finess, InvalidIdentifier
+
+            for value in (header.finess_juridique, header.finess_geographique):
+                try:
+                    Finess.parse(str(value))
+                except InvalidIdentifier as exc:
+                    return refuse("finess.invalid", str(exc))
+
         # FINESS of the client certificate must be the one the request speaks for.
         if request.environ.get("simphonie.tls"):
             claimed = self.finess_of(message)
@@ -222,6 +233,8 @@ class SoapEndpoint:
     def _effect(self, rt: Runtime, session: str, operation: str, message: Any) -> Effect:
         targets = self.targets(message)
         effects = [rt.effect_for(session, self.actor, operation, targets)]
+        if not self.standing_behaviours:
+            return combine(effects)
         from simulators.directory import session_directory
 
         effects.extend(parse_behaviour(name) for name in session_directory(rt, session).standing_behaviours(targets))

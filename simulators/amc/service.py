@@ -47,5 +47,6 @@ SERVICES: dict[str, tuple[str, dict]] = {
 }
 
 for segment, (service, operations) in SERVICES.items():
-    endpoint = SoapEndpoint("amc", service, operations, targets=_targets, contact=_contact, finess_of=_finess)
+    endpoint = SoapEndpoint("amc", service, operations, targets=_targets, contact=_contact, finess_of=_finess,
+                            standing_behaviours=True)
     bp.add_url_rule(f"/amc/<host_id>/{segment}", endpoint=segment, view_func=endpoint, methods=["GET", "POST"])
