@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "validate": "conformance.commands.validate:validate",
     "acquirer": "simulators.acquirer.cli:acquirer",
     "billing-file": "simulators.billing_files.cli:billing_file",
+    "report": "reports.cli:report",
+    "requirements": "conformance.commands.requirements:requirements",
 }
 
 
