@@ -1,10 +1,12 @@
 """Synthetic cards: Luhn-valid numbers from a test range, seen only as a masked PAN, an expiry and a token.
 
 The full PAN exists for the time of one function call; it is never stored, logged or returned. The token is a
-keyed hash of the PAN (HMAC-SHA256 with a key derived from the seed), so the same card gives the same token.
+keyed hash of the PAN (HMAC-SHA256 with a key derived from the seed), so the same card gives the same token; it is
+"T" + base32 (letters and 2-7), so it never looks like a card number to a PAN-leak scanner.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import random
@@ -23,7 +25,7 @@ class CardView:
 
     masked_pan: str  # first 6 / last 4
     expiry: str  # YYMM
-    token: str  # 24 hex characters
+    token: str  # 24 characters: "T" + 23 base32
 
 
 def luhn_check_digit(partial: str) -> str:
@@ -55,7 +57,8 @@ class SyntheticCards:
             months_ahead = self._rng.randint(6, 48)
         month_index = today.year * 12 + today.month - 1 + months_ahead
         expiry = f"{month_index // 12 % 100:02d}{month_index % 12 + 1:02d}"
-        token = hmac.new(self._key, pan.encode(), hashlib.sha256).hexdigest()[:24]
+        digest = hmac.new(self._key, pan.encode(), hashlib.sha256).digest()
+        token = "T" + base64.b32encode(digest[:15]).decode()[:23]
         return CardView(mask_pan(pan), expiry, token)
 
     def authorisation_number(self) -> str:

@@ -75,6 +75,14 @@ class PaymentEngine:
             self.last_result = result
             return result
 
+    def renumber(self, result: PaymentResult) -> PaymentResult:
+        """The same result under the next transaction number (a protocol may refuse a number, see Concert)."""
+        with self._lock:
+            renumbered = replace(result, transaction_id=self._next_id())
+            if self.last_result is result:
+                self.last_result = renumbered
+            return renumbered
+
     def refuse(self, request: PaymentRequest, outcome_name: str) -> PaymentResult:
         """A refusal the protocol decided before the card reader (e.g. a consent asked without room for a token)."""
         with self._lock:

