@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from simulators.behaviours import Effect
 from simulators.diapason.problems import PROBLEMS, Problem
-from simulators.masking import find_pans, mask_pan
+from simulators.masking import find_pans, mask_pan, mask_text
 from simulators.runtime import runtime
 
 ACTOR = "diapason"
@@ -46,7 +46,6 @@ class CallState:
 
     operation: str
     meta: dict[str, Any] = field(default_factory=dict)
-    body: dict[str, Any] | None = None
 
 
 def redact(text: str) -> str:
@@ -80,11 +79,17 @@ def raw_body() -> bytes:
         raise Problem("request.too_large", f"the body is above the limit of {limit} bytes") from None
 
 
+def _refuse_card_numbers_anywhere() -> None:
+    """No full card number in the URL, the Idempotency-Key or the body (even malformed), whatever the route."""
+    _refuse_card_numbers(request.full_path, "the URL")
+    _refuse_card_numbers(request.headers.get("Idempotency-Key", ""), "the Idempotency-Key header")
+    _refuse_card_numbers(raw_body().decode("utf-8", errors="replace"), "the body")
+
+
 def json_body(*, optional: bool = False) -> dict[str, Any]:
-    """The request's JSON object, after the card-data checks; {} for an empty optional body."""
+    """The request's JSON object, after the sensitive-field check; {} for an empty optional body."""
     data = raw_body()
     text = data.decode("utf-8", errors="replace")
-    _refuse_card_numbers(text, "the body")
     if not data.strip():
         if optional:
             return {}
@@ -112,7 +117,6 @@ def idempotency_key(*, required: bool) -> str | None:
             raise Problem("idempotency.key_missing", "this operation needs an Idempotency-Key header "
                                                      "(one value per intended operation, reused on retries)")
         return None
-    _refuse_card_numbers(key, "the Idempotency-Key header")
     if len(key) > 128 or not all(33 <= ord(c) <= 126 for c in key):
         raise Problem("request.invalid", "Idempotency-Key: expected 1 to 128 printable ASCII characters",
                       errors=[{"field": "Idempotency-Key", "detail": "expected 1 to 128 printable ASCII characters"}])
@@ -165,7 +169,8 @@ def _before(effect: Effect) -> None:
 
 # -- the flow -------------------------------------------------------------------------------------------------
 def problem_answer(problem: Problem) -> Answer:
-    return Answer(problem.status, problem.to_dict(request.script_root + request.path), content_type=PROBLEM_TYPE)
+    instance = mask_text(request.script_root + request.path)  # the path may be what held a card number
+    return Answer(problem.status, problem.to_dict(instance), content_type=PROBLEM_TYPE)
 
 
 def _response(answer: Answer) -> Response:
@@ -206,6 +211,7 @@ def api(operation: str, *, targets: tuple[str, ...] = ()) -> Callable[[Callable[
                 effect = rt.effect_for(session, ACTOR, operation, tuple(params[name] for name in targets))
                 _before(effect)
                 malformed = effect.malformed_answer
+                _refuse_card_numbers_anywhere()
                 answer = handler(state, **params)
             except Problem as problem:
                 answer = problem_answer(problem)
@@ -223,10 +229,15 @@ def api(operation: str, *, targets: tuple[str, ...] = ()) -> Callable[[Callable[
             outcome = "ok" if answer.status < 400 else f"problem:{body.get('code', answer.status)}"
             rt.journal(session=session, actor=ACTOR, service=operation, started=started,
                        request_text=_request_text(), response_text=f"{answer.status}\n{response.get_data(as_text=True)}",
-                       outcome=outcome, meta={"http_status": answer.status, **params, **state.meta})
+                       outcome=outcome, meta=_masked({"http_status": answer.status, **params, **state.meta}))
             return response
         return view
     return wrap
+
+
+def _masked(meta: dict[str, Any]) -> dict[str, Any]:
+    """The journal masks request and answer texts; meta values (path ids, keys) get the same treatment."""
+    return {key: mask_text(value) if isinstance(value, str) else value for key, value in meta.items()}
 
 
 def _http_problem(error: HTTPException) -> Problem:

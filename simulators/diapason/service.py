@@ -434,7 +434,7 @@ def get_refund(state: CallState, refund_id: str) -> Answer:
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-@bp.route("/diapason", defaults={"rest": ""}, methods=_METHODS)
+@bp.route("/diapason/", defaults={"rest": ""}, methods=_METHODS, strict_slashes=False)
 @bp.route("/diapason/<path:rest>", methods=_METHODS)
 @api("unknown_route")
 def unknown_route(state: CallState, rest: str) -> Answer:

@@ -106,3 +106,14 @@ def test_consent_list_filters_by_venue(api):
     venues = [c["venue"] for c in api.get("/diapason/v1/consents?venue=V2026-0002").get_json()]
     assert venues == ["V2026-0002"]
     assert [c["finess"] for c in api.get("/diapason/v1/consents").get_json()] == [FINESS, FINESS]
+
+
+def test_what_the_terminal_emulator_returns_registers_as_is(api):
+    from hardware_emulator.cards import SyntheticCards
+
+    cards = SyntheticCards(seed=7)
+    for index in range(20):
+        card = cards.draw(START)
+        response = api.create_consent(token=card.token, masked_pan=card.masked_pan, card_expiry=card.expiry,
+                                      venue=f"V{index}")
+        assert response.status_code == 201, response.get_json()

@@ -127,6 +127,14 @@ def test_body_above_the_size_limit(api):
 def test_unknown_routes_and_methods_are_problems(api):
     assert problem(api.call("GET", "/diapason/v1/payments", valid=False)) == "request.unknown_route"
     assert problem(api.call("GET", "/diapason", valid=False)) == "request.unknown_route"
+    assert problem(api.call("GET", "/diapason/", valid=False)) == "request.unknown_route"
     wrong = api.call("DELETE", "/diapason/v1/consents", valid=False)
     assert wrong.status_code == 405 and problem(wrong) == "request.method_not_allowed"
     assert wrong.headers["Allow"] == "GET, POST"
+
+
+def test_pan_in_the_url_is_refused(api):
+    response = api.call("GET", f"/diapason/v1/consents/{FULL_PAN}", valid=False)
+    assert problem(response) == "pan.forbidden" and FULL_PAN not in response.get_data(as_text=True)
+    assert problem(api.call("GET", f"/diapason/v1/notifications?consent_id={FULL_PAN}", valid=False)) == "pan.forbidden"
+    assert not find_pans(_journal_text(api))
