@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "acquirer": "simulators.acquirer.cli:acquirer",
     "billing-file": "simulators.billing_files.cli:billing_file",
     "report": "reports.cli:report",
+    "terminal": "hardware_emulator.cli:terminal",
     "requirements": "conformance.commands.requirements:requirements",
 }
 
