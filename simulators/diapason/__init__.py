@@ -1,1 +1,1 @@
-"""simulators/diapason."""
+"""The DIAPASON provider simulator (docs/diapason.md): blueprint in `service`, contract in openapi.yaml."""

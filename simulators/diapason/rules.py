@@ -66,7 +66,7 @@ class ConsentFacts:
         return self.status(today) in ("active", "notified")
 
 
-def _eur(cents: Cents) -> str:
+def eur(cents: Cents) -> str:
     return f"{format_cents(cents)} EUR"
 
 
@@ -86,7 +86,7 @@ def _duplicate(facts: ConsentFacts, amount: Cents, today: date, profile: Profile
     if facts.captured and not profile.partial_debits:
         first = facts.captured[0]
         return Problem("debit.duplicate", f"consent {facts.consent.id} was already debited "
-                                          f"({first.id}, {_eur(first.amount_cents)}); one debit per consent")
+                                          f"({first.id}, {eur(first.amount_cents)}); one debit per consent")
     return None
 
 
@@ -119,9 +119,9 @@ def _card_expired(facts: ConsentFacts, amount: Cents, today: date, profile: Prof
 def _above_ceiling(facts: ConsentFacts, amount: Cents, today: date, profile: Profile) -> Problem | None:
     ceiling, already = facts.consent.ceiling_cents, facts.debited_cents
     if amount + already > ceiling:
-        before = f" plus {_eur(already)} already debited" if already else ""
-        return Problem("debit.above_ceiling", f"expected at most {_eur(ceiling - already)}, received "
-                                              f"{_eur(amount)}{before} (ceiling {_eur(ceiling)})")
+        before = f" plus {eur(already)} already debited" if already else ""
+        return Problem("debit.above_ceiling", f"expected at most {eur(ceiling - already)}, received "
+                                              f"{eur(amount)}{before} (ceiling {eur(ceiling)})")
     return None
 
 
@@ -146,8 +146,8 @@ def _above_notified(facts: ConsentFacts, amount: Cents, today: date, profile: Pr
     notification = facts.pending_notification
     assert notification is not None
     if amount > notification.amount_cents:
-        return Problem("debit.above_notified", f"expected at most the notified {_eur(notification.amount_cents)} "
-                                               f"({notification.id}), received {_eur(amount)}")
+        return Problem("debit.above_notified", f"expected at most the notified {eur(notification.amount_cents)} "
+                                               f"({notification.id}), received {eur(amount)}")
     return None
 
 
@@ -178,10 +178,10 @@ def refund_problem(debit: Debit, refunds: list[Refund], amount: Cents) -> Proble
                        debit_id=debit.id)
     refunded = sum(r.amount_cents for r in refunds if r.status == REFUNDED)
     if amount + refunded > debit.amount_cents:
-        already = f" ({_eur(refunded)} already refunded)" if refunded else ""
-        return Problem("refund.above_original", f"expected at most {_eur(debit.amount_cents - refunded)}, "
-                                                f"received {_eur(amount)}; debit {debit.id} was "
-                                                f"{_eur(debit.amount_cents)}{already}", debit_id=debit.id)
+        already = f" ({eur(refunded)} already refunded)" if refunded else ""
+        return Problem("refund.above_original", f"expected at most {eur(debit.amount_cents - refunded)}, "
+                                                f"received {eur(amount)}; debit {debit.id} was "
+                                                f"{eur(debit.amount_cents)}{already}", debit_id=debit.id)
     return None
 
 

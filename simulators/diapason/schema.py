@@ -13,7 +13,7 @@ import jsonschema
 import yaml
 from jsonschema import Draft202012Validator
 
-from simulators.diapason.problems import Problem, field_problem
+from simulators.diapason.problems import field_problem
 
 OPENAPI_FILE = "openapi.yaml"
 
@@ -96,13 +96,3 @@ def check_body(component: str, body: Any) -> dict[str, Any]:
         if name not in filled and "default" in spec:
             filled[name] = spec["default"]
     return filled
-
-
-def schema_names() -> tuple[str, ...]:
-    return tuple(openapi_document()["components"]["schemas"])
-
-
-def require_object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise Problem("request.malformed_json", f"the body must be a JSON object, received {type(body).__name__}")
-    return body

@@ -2,149 +2,37 @@
 
 The contract is openapi.yaml beside this module (served at /diapason/v1/openapi.yaml); request bodies are
 validated against its schemas. Money moves through a `Debitor` (the in-process simulated acquirer unless
-`install_debitor` or the `diapason.acquirer` setting says otherwise).
+`install_debitor`, the `diapason.acquirer` setting or SIMPHONIE_DIAPASON_ACQUIRER say otherwise).
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, current_app, request
 
 from simulators.diapason import debitor as debits
-from simulators.diapason.debitor import CardOnFile, DebitOrder, DebitResult, Debitor, RefundOrder
+from simulators.diapason.context import Context, current_debitor, install_debitor, technical_failure_safe
+from simulators.diapason.debitor import CardOnFile, DebitOrder, RefundOrder
 from simulators.diapason.endpoint import (Answer, CallState, api, authorise, client_finess, idempotency_key,
                                           json_body, problem_answer)
-from simulators.diapason.model import (CAPTURED, DECLINED, FAILED, REFUNDED, Consent, Debit, Notification,
-                                       Profile, Refund, from_document, public)
+from simulators.diapason.model import (CAPTURED, DECLINED, FAILED, REFUNDED, Consent, Debit, Notification, Refund,
+                                       public)
 from simulators.diapason.problems import PROBLEMS, Problem, field_problem
-from simulators.diapason.repository import Repository
-from simulators.diapason.rules import (DEBIT_CHECKS, NOTIFICATION_CHECKS, ConsentFacts, card_problem,
-                                       consent_view, first_problem, refund_problem)
+from simulators.diapason.rules import (DEBIT_CHECKS, NOTIFICATION_CHECKS, card_problem, eur, first_problem,
+                                       refund_problem)
 from simulators.diapason.schema import check_body, openapi_text
 from simulators.domain.identifiers import Finess, InvalidIdentifier
-from simulators.domain.money import format_cents
-from simulators.runtime import runtime
+
+__all__ = ["bp", "install_debitor", "PREFIX"]
 
 PREFIX = "/diapason/v1"
 bp = Blueprint("diapason", __name__)
 
-DEBITOR_EXTENSION = "simphonie.diapason.debitor"
-
-
-def install_debitor(app: Flask, debitor: Debitor) -> None:
-    """Make `app`'s provider move money through `debitor` (an acquirer client adapter, a test fake...)."""
-    app.extensions[DEBITOR_EXTENSION] = debitor
-
-
-def _debitor() -> Debitor:
-    debitor = current_app.extensions.get(DEBITOR_EXTENSION)
-    if debitor is None:
-        from simulators.diapason.acquirer_link import debitor_from_settings
-
-        settings = runtime().settings
-        debitor = debitor_from_settings(settings.extra.get("diapason", {}), workers=settings.workers)
-        install_debitor(current_app._get_current_object(), debitor)  # type: ignore[attr-defined]
-    return debitor
-
-
-def _default_profile() -> Profile:
-    configured = runtime().settings.extra.get("diapason", {})
-    return from_document(Profile, {**Profile().to_dict(), **configured})
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything a handler needs for one request of one test session."""
-
-    session: str
-    repo: Repository
-    today: date
-    profile: Profile
-
-    @classmethod
-    def current(cls) -> "Context":
-        rt = runtime()
-        session = rt.current_session()
-        repo = Repository(rt.store, session)
-        return cls(session, repo, rt.today(session), repo.profile(_default_profile()))
-
-    # -- loading ------------------------------------------------------------------------------------------
-    def consent(self, consent_id: str) -> Consent:
-        consent = self.repo.get(Consent, consent_id)
-        if consent is None:
-            raise Problem("consent.unknown", f"no consent {consent_id!r} in test session {self.session!r}",
-                          consent_id=consent_id)
-        authorise(consent.finess)
-        return consent
-
-    def debit(self, debit_id: str) -> tuple[Debit, Consent]:
-        debit = self.repo.get(Debit, debit_id)
-        if debit is None:
-            raise Problem("debit.unknown", f"no debit {debit_id!r} in test session {self.session!r}",
-                          debit_id=debit_id)
-        return debit, self.consent(debit.consent_id)
-
-    def facts(self, consent: Consent) -> ConsentFacts:
-        debits_ = self.repo.debits_of(consent.id)
-        refunds = [r for d in debits_ for r in self.repo.refunds_of(d.id)]
-        return ConsentFacts(consent, tuple(self.repo.notifications_of(consent.id)), tuple(debits_), tuple(refunds))
-
-    # -- views --------------------------------------------------------------------------------------------
-    def consent_view(self, consent: Consent) -> dict[str, Any]:
-        return consent_view(self.facts(consent), self.today, self.profile)
-
-    def debit_view(self, debit: Debit) -> dict[str, Any]:
-        refunds = self.repo.refunds_of(debit.id)
-        refunded = sum(r.amount_cents for r in refunds if r.status == REFUNDED)
-        refundable = debit.amount_cents - refunded if debit.status == CAPTURED else 0
-        return {**public(debit, hidden=("sequence", "blocks_consent")), "refunded_cents": refunded,
-                "refundable_cents": refundable, "refunds": [public(r) for r in refunds]}
-
-    # -- idempotency --------------------------------------------------------------------------------------
-    def idempotent(self, key: str | None, scope: str, body: dict[str, Any], perform: Callable[[], Answer],
-                   state: CallState) -> Answer:
-        """Run `perform` once per key: an answer it returns is remembered and replayed for the same key and
-        request; a Problem it raises (nothing happened) is not, so the key can be used again."""
-        if key is None:
-            return perform()
-        digest = hashlib.sha256(json.dumps({"scope": scope, "body": body}, sort_keys=True).encode()).hexdigest()
-        state.meta["idempotency_key"] = key
-        stored = self.repo.remembered_answer(key)
-        if stored is not None:
-            if stored["digest"] != digest:
-                raise Problem("idempotency.conflict", f"Idempotency-Key {key!r} was used for another request "
-                                                      f"({stored['scope']}); use a new key for a new operation")
-            state.meta["replayed"] = True
-            return Answer(stored["status"], stored["body"], {**stored["headers"], "Idempotent-Replayed": "true"},
-                          stored["content_type"])
-        answer = perform()
-        self.repo.remember_answer(key, {"digest": digest, "scope": scope, "status": answer.status,
-                                        "body": answer.body, "headers": answer.headers,
-                                        "content_type": answer.content_type})
-        return answer
-
 
 def _location(path: str) -> str:
     return f"{request.script_root}{PREFIX}{path}"
-
-
-def _result(call: Callable[[], DebitResult], state: CallState) -> DebitResult:
-    """The debitor's answer; an unexpected failure of the link counts as no answer (a technical failure)."""
-    try:
-        result = call()
-    except Exception as error:  # noqa: BLE001 - Debitors should not raise; a broken link is a technical failure
-        current_app.logger.warning("DIAPASON debitor failed: %s", error)
-        result = DebitResult(debits.NO_ANSWER, detail=f"{type(error).__name__}: {error}")
-    state.meta.update(response_code=result.response_code)
-    return result
-
-
-def _eur(cents: int) -> str:
-    return f"{format_cents(cents)} EUR"
 
 
 # -- bench: the contract, the problem catalogue, the profile ---------------------------------------------------
@@ -283,7 +171,7 @@ def notify(state: CallState, consent_id: str) -> Answer:
         notification_id, sequence = ctx.repo.next_id(Notification)
         earliest = ctx.today + timedelta(days=ctx.profile.notification_lead_days)
         invoice = f" (invoice {body['invoice_ref']})" if body.get("invoice_ref") else ""
-        message = (f"DIAPASON: {_eur(amount)} will be debited from your card {consent.masked_pan} on or after "
+        message = (f"DIAPASON: {eur(amount)} will be debited from your card {consent.masked_pan} on or after "
                    f"{earliest.isoformat()} for your stay {consent.venue}{invoice}. To pay another way, contact "
                    f"the establishment's cashier before that date.")
         notification = Notification(id=notification_id, sequence=sequence, consent_id=consent.id,
@@ -333,7 +221,7 @@ def _debit(ctx: Context, consent: Consent, body: dict[str, Any], key: str | None
                                            f"the same Idempotency-Key to learn its outcome", consent_id=consent.id)
     debit_id, sequence = ctx.repo.next_id(Debit)
     card = CardOnFile(consent.token, consent.masked_pan, consent.card_expiry)
-    result = _result(lambda: _debitor().debit(DebitOrder(ctx.session, debit_id, card, amount, consent.finess)), state)
+    result = technical_failure_safe(lambda: current_debitor().debit(DebitOrder(ctx.session, debit_id, card, amount, consent.finess)), state)
     outcome = result.outcome
     status = {debits.APPROVAL: CAPTURED, debits.TECHNICAL: FAILED}.get(outcome, DECLINED)
     pending = facts.pending_notification
@@ -402,7 +290,7 @@ def _refund(ctx: Context, debit: Debit, consent: Consent, body: dict[str, Any], 
     refund_id, sequence = ctx.repo.next_id(Refund)
     card = CardOnFile(consent.token, consent.masked_pan, consent.card_expiry)
     order = RefundOrder(ctx.session, refund_id, debit.id, debit.acquirer_reference, card, amount, consent.finess)
-    result = _result(lambda: _debitor().refund(order), state)
+    result = technical_failure_safe(lambda: current_debitor().refund(order), state)
     status = {debits.APPROVAL: REFUNDED, debits.TECHNICAL: FAILED}.get(result.outcome, DECLINED)
     refund = Refund(id=refund_id, sequence=sequence, debit_id=debit.id, consent_id=consent.id, status=status,
                     amount_cents=amount, reason=body.get("reason"), response_code=result.response_code,
