@@ -73,12 +73,15 @@ def put_profile(state: CallState) -> Answer:
 
 
 # -- consents -------------------------------------------------------------------------------------------------
-def _check_new_consent(ctx: Context, body: dict[str, Any]) -> None:
+def _check_establishment(finess: str) -> None:
     try:
-        Finess.parse(body["finess"])
+        Finess.parse(finess)
     except InvalidIdentifier as error:
         raise field_problem([{"field": "finess", "detail": str(error)}]) from None
-    authorise(body["finess"])
+    authorise(finess)
+
+
+def _check_new_consent(ctx: Context, body: dict[str, Any]) -> None:
     if not body["pin_verified"]:
         raise Problem("consent.pin_not_verified", "pin_verified is false: a DIAPASON consent is given with the "
                                                   "patient's PIN on the terminal")
@@ -104,6 +107,7 @@ def _check_new_consent(ctx: Context, body: dict[str, Any]) -> None:
 def create_consent(state: CallState) -> Answer:
     key = idempotency_key(required=False)
     body = check_body("ConsentRequest", json_body())
+    _check_establishment(body["finess"])  # before any replay: a key never shows one FINESS another's consent
     ctx = Context.current()
 
     def perform() -> Answer:
