@@ -14,6 +14,7 @@ from simulators.store import Store
 ACTOR_BLUEPRINTS: dict[str, str] = {
     "annuaire": "simulators.annuaire.service:bp",
     "amc": "simulators.amc.service:bp",
+    "amo": "simulators.amo.service:bp",
     "diapason": "simulators.diapason.service:bp",
 }
 

@@ -75,7 +75,7 @@ class SoapEndpoint:
                  targets: Callable[[Any], tuple[str, ...]] = lambda message: (),
                  contact: Callable[[SoapCall | None, dict[str, str]], Any] | None = None,
                  finess_of: Callable[[Any], tuple[str, ...]] = lambda message: (),
-                 standing_behaviours: bool = False) -> None:
+                 standing_behaviours: bool = False, profile: str | None = None) -> None:
         self.actor = actor
         self.service = service
         self.operations = operations
@@ -83,15 +83,21 @@ class SoapEndpoint:
         self.contact = contact
         self.finess_of = finess_of
         self.standing_behaviours = standing_behaviours  # personas' behaviours (slow AMC...) apply here
+        self.profile_name = profile  # None: the app's profile (settings.profile); CDRi names its own
+
+    def profile(self):
+        from simulators.profiles import load_profile
+
+        return load_profile(self.profile_name) if self.profile_name else runtime().profile
 
     # -- helpers ------------------------------------------------------------------------------------
     def _fault(self, version: str, key: str, detail: str | None, *, contact: Any = None,
                schema_path: str | None = None) -> Response:
         from simulators.soap import fault
 
-        rt = runtime()
-        error = rt.profile.errors.by_key(key)
-        body = fault(version, error, contact=contact, detail_text=detail, schema_path=schema_path, profile=rt.profile)
+        profile = self.profile()
+        error = profile.errors.by_key(key)
+        body = fault(version, error, contact=contact, detail_text=detail, schema_path=schema_path, profile=profile)
         return self._xml_response(body, version, _STATUS_BY_KEY.get(key, 400))
 
     @staticmethod
@@ -101,7 +107,7 @@ class SoapEndpoint:
 
     def wsdl(self) -> Response:
         location = request.base_url
-        return Response(runtime().profile.wsdl(self.service, location), content_type="text/xml; charset=utf-8")
+        return Response(self.profile().wsdl(self.service, location), content_type="text/xml; charset=utf-8")
 
     # -- the flow -----------------------------------------------------------------------------------
     def __call__(self, **path_params: str) -> Response:
@@ -122,7 +128,8 @@ class SoapEndpoint:
                        request_text=raw.decode("utf-8", "replace"),
                        response_text=response.get_data().decode("utf-8", "replace"),
                        outcome=state["outcome"], validation=tuple(state["validation"]),
-                       meta={"http_status": response.status_code, "soap_version": version, **state["meta"]})
+                       meta={"http_status": response.status_code, "soap_version": str(getattr(version, "value", version)),
+                             "path": request.path, **state["meta"]})
             return response
 
         def refuse(key: str, detail: str | None, **kwargs: Any) -> Response:
@@ -148,7 +155,7 @@ class SoapEndpoint:
             state["validation"] = (str(exc),)
             return refuse(exc.key, str(exc))
         version = envelope.version
-        profile = rt.profile
+        profile = self.profile()
         problems = profile.validate(envelope.body)
         if problems:
             explained = profile.explain(envelope.body) or problems

@@ -83,7 +83,9 @@ class _Compiled:
 @lru_cache(maxsize=8)
 def _compile(profile: Profile) -> dict[str, _Compiled]:
     names = profile.names
-    compiled = {name: _Compiled(rec, names.record_tag(name)) for name, rec in RECORDS.items()}
+    # A profile compiles the records its mapping names: several profiles (ROC, CDRi) share the registry.
+    present = set(names.record_names)
+    compiled = {name: _Compiled(rec, names.record_tag(name)) for name, rec in RECORDS.items() if name in present}
     for name, target in compiled.items():
         for f in target.record.fields:
             nested = compiled.get(f.kind) if isinstance(f.kind, str) else None
@@ -217,11 +219,16 @@ def register_codec(message_type: type, codec: Codec, tags: Callable[[Profile], l
     TAG_CODECS.append(lambda profile: {tag: codec for tag in tags(profile)})
 
 
+def record_tags(record: str) -> Callable[[Profile], list[str]]:
+    """The element tag of `record` in a profile, or none when the profile's mapping does not name it."""
+    return lambda profile: [profile.names.record_tag(record)] if record in profile.names.record_names else []
+
+
 def register_record_codecs() -> None:
     for record in RECORDS.values():
         if record.message_type is not None:
             name = record.name
-            register_codec(record.message_type, RecordCodec(name), lambda p, name=name: [p.names.record_tag(name)])
+            register_codec(record.message_type, RecordCodec(name), record_tags(name))
 
 
 @lru_cache(maxsize=8)
