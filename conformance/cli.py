@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "billing-file": "simulators.billing_files.cli:billing_file",
     "report": "reports.cli:report",
     "terminal": "hardware_emulator.cli:terminal",
+    "run": "conformance.commands.run:run",
+    "demo": "conformance.commands.demo:demo",
     "requirements": "conformance.commands.requirements:requirements",
 }
 

@@ -22,8 +22,9 @@ class TextProgress:
                         f"profile {info.profile}, seed {info.seed}, SUT {info.sut.kind}")
             self.total = event.total
         elif isinstance(event, ScenarioStarted):
-            self.position, self.total = event.position, event.total
+            self.total = event.total
         elif isinstance(event, ScenarioFinished):
+            self.position += 1  # scenarios run in parallel: count them as they finish
             result = event.result
             width = len(str(self.total))
             line = f"[{self.position:>{width}}/{self.total}] {result.outcome.value:<5} {result.id} ({result.duration_s:.2f} s)"

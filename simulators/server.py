@@ -6,7 +6,14 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log on stdout: the journal is the record of every exchange."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
 
 
 @dataclass
@@ -32,7 +39,8 @@ class RunningServer:
 def serve_in_thread(app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0,
                     ssl_context: ssl.SSLContext | None = None) -> RunningServer:
     """Start `app` on `host:port` (0 = any free port) in a daemon thread."""
-    server = make_server(host, port, app, threaded=True, ssl_context=ssl_context)
+    server = make_server(host, port, app, threaded=True, ssl_context=ssl_context,
+                         request_handler=QuietRequestHandler)
     server.daemon_threads = True  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, name=f"simphonie-{server.port}", daemon=True)
     thread.start()

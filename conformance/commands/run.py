@@ -1,0 +1,125 @@
+"""`simphonie run`: play suites against a SUT, show progress, write reports; exit 0/1/2/3."""
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+EXIT_USAGE, EXIT_BENCH = 2, 3
+SCENARIOS_ROOT = Path("scenarios")
+
+
+def reachable(url: str, timeout: float = 3.0) -> str | None:
+    """None when a TCP connection to the URL's host and port opens, else why not."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http(s) URL"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return f"cannot reach {parts.hostname}:{port}: {exc.strerror or exc}"
+
+
+def default_suites(sut: str) -> list[Path]:
+    return sorted(p for p in SCENARIOS_ROOT.iterdir() if p.is_dir()) if SCENARIOS_ROOT.is_dir() else []
+
+
+def execute(*, suites: list[str], sut: str, driver: str, target: str | None, bench_url: str | None, seed: int,
+            tags: tuple[str, ...], ids: tuple[str, ...], report_dir: str, formats: list[str], parallel: int,
+            run_id: str, driver_options: dict[str, Any], echo=click.echo, bundle: bool = True) -> int:
+    """The whole run; returns the exit code. Shared by `run` and `demo`."""
+    from conformance.checks import builtin
+    from conformance.events import Broadcast
+    from conformance.runner import RunConfig, Runner
+    from conformance.scenarios import load_suites, select
+    from reports.progress import TextProgress
+    from reports.writers import ReportSink, UnknownFormat, check_formats
+    from simulators.runtime import dataset_for_seed
+
+    try:
+        check_formats(formats)
+    except UnknownFormat as exc:
+        echo(f"error: {exc}", err=True)
+        return EXIT_USAGE
+    registry = builtin()
+    dataset = dataset_for_seed(seed)
+    paths = suites or [str(p) for p in default_suites(sut)]
+    if not paths:
+        echo("error: no suite given and no scenarios/ folder here", err=True)
+        return EXIT_USAGE
+    loaded = load_suites(paths, registry=registry, personas=list(dataset.personas))
+    for error in loaded.errors:
+        echo(f"error: {error}", err=True)
+    chosen_suites = [s for s in loaded.suites if s.sut == sut]
+    scenarios = select([sc for s in chosen_suites for sc in s.scenarios], tags=list(tags),
+                       ids=list(ids))
+    if not scenarios:
+        echo(f"error: no {sut} scenario selected from {', '.join(paths)}", err=True)
+        return EXIT_USAGE
+    for url, what in ((target, "SUT"), (bench_url, "bench")):
+        if url:
+            problem = reachable(url)
+            if problem:
+                echo(f"error: the {what} at {url} is unreachable: {problem}", err=True)
+                return EXIT_BENCH
+    with contextlib.ExitStack() as stack:
+        if bench_url is None and not (sut == "amc" and target):
+            from conformance.session_bench import bundled_simulators
+
+            bench_url = stack.enter_context(bundled_simulators(seed=seed)).url
+            echo(f"bundled simulators at {bench_url}")
+        report = ReportSink(report_dir, formats, bundle="evidence.zip" if bundle else None)
+        config = RunConfig(sut=sut, driver=driver, bench_url=bench_url, target=target, seed=seed,
+                           run_id=run_id or f"s{seed}", parallel=parallel, driver_options=driver_options)
+        run = Runner(config, Broadcast([TextProgress(sys.stdout), report]), registry=registry,
+                     dataset=dataset).run(chosen_suites, scenarios)
+    for name, path in sorted(report.written.items()):
+        echo(f"  {name}: {path}")
+    code = run.exit_code
+    if loaded.errors and code in (0, 1):
+        code = EXIT_USAGE
+    return code
+
+
+@click.command()
+@click.argument("suites", nargs=-1, type=click.Path(exists=True))
+@click.option("--sut", type=click.Choice(["gap", "amc"]), default="gap", show_default=True,
+              help="What is judged: a GAP (the bench plays the AMCs) or an AMC server (the bench plays the hospital).")
+@click.option("--driver", type=click.Choice(["reference", "http", "command", "manual"]), default="reference",
+              show_default=True, help="How the bench tells the GAP to act (sut gap).")
+@click.option("--target", default=None, help="SUT URL: the AMC's annuaire (sut amc) or the GAP adapter (driver http).")
+@click.option("--bench", "bench_url", default=None, help="Simulators already running (default: start them here).")
+@click.option("--variant", default="reference", show_default=True,
+              help="With --driver reference: the bundled GAP or one of its broken variants.")
+@click.option("--command", "command", default=None, help="With --driver command: the program run per action.")
+@click.option("--tags", default="", help="Comma-separated tags to select (prefix ! to exclude).")
+@click.option("--id", "ids", multiple=True, help="Scenario id pattern (repeatable).")
+@click.option("--seed", type=int, default=20261125, show_default=True)
+@click.option("--report-dir", default="reports/out", show_default=True)
+@click.option("--format", "formats", default="json,junit,html", show_default=True)
+@click.option("--parallel", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--run-id", default="", help="Prefix of the test sessions (use distinct ones for parallel runs).")
+def run(suites, sut, driver, target, bench_url, variant, command, tags, ids, seed, report_dir, formats, parallel,
+        run_id) -> None:
+    """Run conformance suites; exit 0 conformant, 1 non-conformant, 2 usage/config error, 3 bench error."""
+    if sut == "gap" and driver == "http" and not target:
+        raise click.UsageError("--driver http needs --target (the GAP adapter's base URL)")
+    if sut == "gap" and driver == "command" and not command:
+        raise click.UsageError("--driver command needs --command 'program args'")
+    options: dict[str, Any] = {}
+    if driver == "reference":
+        options["variant"] = variant
+    if driver == "command":
+        options["command"] = command
+    code = execute(suites=list(suites), sut=sut, driver=driver, target=target, bench_url=bench_url, seed=seed,
+                   tags=tuple(t for t in tags.split(",") if t), ids=ids, report_dir=report_dir,
+                   formats=[f for f in formats.split(",") if f], parallel=parallel, run_id=run_id,
+                   driver_options=options)
+    raise SystemExit(code)
