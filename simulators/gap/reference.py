@@ -16,23 +16,23 @@ policy's backoff. Hooks (`_identify`, `_route`, `_wire_lines`...) are where the 
 """
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any, Callable
 
 from simulators.data.tariffs import DISCHARGE_MODE
 from simulators.domain import Beneficiary, Nir, PrestationLine, Stay
 from simulators.domain.rights import nir_key_is_valid
 from simulators.gap.cases import StayCase
-from simulators.gap.client import DEFAULT_SOFTWARE, ExchangeIds, RocClient, RocClientError, make_header
-from simulators.gap.outcomes import (OUT_OF_ROC, REQUEST_FAULTS, CallResult, fallback_key, is_transient,
-                                     may_have_been_processed, outcome_of, problem_of)
+from simulators.gap.calls import RocCalls
+from simulators.gap.client import DEFAULT_SOFTWARE, Exchange, ExchangeIds, RocClientError, make_header
+from simulators.gap.outcomes import (OUT_OF_ROC, REQUEST_FAULTS, CallResult, fallback_key,
+                                     may_have_been_processed, problem_of)
 from simulators.gap.policy import GapPolicy
 from simulators.gap.routes import CachedRoute, RouteCache, route_key
-from simulators.gap.status import (PATIENT_PAYS, CommitmentRecord, CoverageView, ExchangeRecord, ProblemView,
-                                   QuoteView, StayState, StayStatus, billing_of)
+from simulators.gap.stays import StayBook, StayRecord, UnknownStay, idb_context
+from simulators.gap.status import (PATIENT_PAYS, CommitmentRecord, CoverageView, ProblemView, QuoteView, StayState,
+                                   StayStatus)
 from simulators.profiles import Profile, load_profile
 from simulators.roc.messages import (AnnuaireRequest, CancelRequest, ClcRequest, Header, IdbRequest, SimRequest)
 
@@ -40,40 +40,7 @@ _FINAL = frozenset({StayState.IDB_REFUSED, StayState.NOT_IN_ROC, StayState.REFUS
                     StayState.COMMITMENT_CONFLICT})
 _PRICED = {"SIM": SimRequest, "CLC": ClcRequest}
 
-
-class UnknownStay(KeyError):
-    """An action named a venue the GAP never admitted (a caller error, not an AMC outcome)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-def _context(stay: Stay) -> tuple[Any, ...]:
-    """What an IDB answer is about: a change here needs a new IDB before the CLC (ROC-IDB-006)."""
-    return (stay.domaine, stay.mode_traitement, stay.dmt, stay.stay_type, stay.admission_date)
-
-
-@dataclass(eq=False)
-class _Stay:
-    """The GAP's private record of one stay (mutated under `lock` only)."""
-
-    case: StayCase
-    state: StayState = StayState.ADMITTED
-    idb_reference: str | None = None
-    idb_context: tuple[Any, ...] | None = None
-    coverage: CoverageView | None = None
-    consignes: tuple[str, ...] = ()
-    commitments: list[CommitmentRecord] = field(default_factory=list)
-    active: str | None = None  # number of the active commitment
-    committed_case: StayCase | None = None  # what the active commitment was computed on
-    stale: bool = False  # the active commitment no longer matches the case: cancel before a new CLC
-    quote: QuoteView | None = None
-    fallback_reason: str | None = None
-    last_problem: ProblemView | None = None
-    pending_clc: tuple[str, ClcRequest, StayCase] | None = None  # sent, answer lost: resend it unchanged
-    refused_case: StayCase | None = None  # the AMC refused SIM/CLC for this exact case: not resent unchanged
-    exchanges: list[ExchangeRecord] = field(default_factory=list)
-    lock: threading.RLock = field(default_factory=threading.RLock)
+__all__ = ["ReferenceGap", "UnknownStay"]
 
 
 class ReferenceGap:
@@ -102,18 +69,13 @@ class ReferenceGap:
         self._ids = ExchangeIds(id_seed)
         self._profile = profile if isinstance(profile, Profile) else load_profile(profile or "bench-roc-1")
         self._routes = RouteCache()
-        self._stays: dict[str, _Stay] = {}
-        self._guard = threading.Lock()
-        self._local = threading.local()
-        self._clients: list[RocClient] = []
-        self._sleep: Callable[[float], None] = time.sleep
+        self._stays = StayBook()
+        self._calls = RocCalls(annuaire_url, self.policy, profile=self._profile, session=session, cert=cert,
+                               verify=verify, software=software)
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def close(self) -> None:
-        with self._guard:
-            clients, self._clients = self._clients, []
-        for client in clients:
-            client.close()
+        self._calls.close()
 
     def __enter__(self) -> "ReferenceGap":
         return self
@@ -125,19 +87,15 @@ class ReferenceGap:
     def admit(self, case: StayCase) -> StayStatus:
         """Admission: annuaire then IDB. Admitting a known venue again redoes it only if the case changed or the
         AMC was unreachable last time (ROC-IDB-010, ROC-FBK-005)."""
-        with self._guard:
-            record = self._stays.get(case.venue)
-            known = record is not None
-            if record is None:
-                record = self._stays[case.venue] = _Stay(case)
+        record, known = self._stays.open(case)
         with record.lock:
             if known:
                 unreachable_before = record.state is StayState.PATIENT_BILLING and record.idb_reference is None
                 if case == record.case and not unreachable_before:
-                    return self._snapshot(record)
+                    return record.snapshot()
                 self._apply_change(record, case)
             self._admission(record)
-            return self._snapshot(record)
+            return record.snapshot()
 
     def update(self, venue: str, *, stay: Stay | None = None,
                lines: tuple[PrestationLine, ...] | list[PrestationLine] | None = None) -> StayStatus:
@@ -152,10 +110,10 @@ class ReferenceGap:
             if self._apply_change(record, new_case):
                 rejected_before = record.state in (StayState.IDB_REFUSED, StayState.REFUSED_BY_GAP)
                 context_moved = (record.state in (StayState.ADMITTED, StayState.CANCELLED)
-                                 and record.idb_context != _context(new_case.stay))
+                                 and record.idb_context != idb_context(new_case.stay))
                 if rejected_before or context_moved:
                     self._admission(record)
-            return self._snapshot(record)
+            return record.snapshot()
 
     def simulate(self, venue: str, *, lines: tuple[PrestationLine, ...] | None = None) -> StayStatus:
         """An estimate (SIM) for a stay with open rights and no active commitment (ROC-SIM-004)."""
@@ -167,7 +125,7 @@ class ReferenceGap:
                 result = self._priced(record, "SIM")
                 if result.ok:
                     record.quote = QuoteView("SIM", result.request.header.exchange_id, result.answer.quote)
-            return self._snapshot(record)
+            return record.snapshot()
 
     def discharge(self, venue: str, *, discharge_date: date | None = None, discharge_mode: str | None = None,
                   lines: tuple[PrestationLine, ...] | list[PrestationLine] | None = None) -> StayStatus:
@@ -186,7 +144,7 @@ class ReferenceGap:
             discharged = replace(case.stay, discharge_date=when, discharge_mode=mode)
             self._apply_change(record, replace(case, stay=discharged, lines=final_lines))
             self._settle(record)
-            return self._snapshot(record)
+            return record.snapshot()
 
     def cancel(self, venue: str, reason: str) -> StayStatus:
         """Cancel the stay's active commitment (nothing is sent when there is none)."""
@@ -194,17 +152,15 @@ class ReferenceGap:
         with record.lock:
             if record.active is not None and self._retire(record, reason):
                 record.state = StayState.CANCELLED
-            return self._snapshot(record)
+            return record.snapshot()
 
     def status(self, venue: str) -> StayStatus:
         record = self._record(venue)
         with record.lock:
-            return self._snapshot(record)
+            return record.snapshot()
 
     def stays(self) -> list[StayStatus]:
-        with self._guard:
-            records = list(self._stays.values())
-        return [self.status(record.case.venue) for record in records]
+        return [self.status(record.case.venue) for record in self._stays.records()]
 
     def case_of(self, venue: str) -> StayCase:
         """The case as the GAP currently knows it (after updates and discharge)."""
@@ -212,18 +168,16 @@ class ReferenceGap:
         with record.lock:
             return record.case
 
-    def evidence(self) -> list:
+    def evidence(self) -> list[Exchange]:
         """The last exchanges of every thread's RocClient (request and answer bytes), oldest first."""
-        with self._guard:
-            clients = list(self._clients)
-        return sorted((exchange for client in clients for exchange in client.history), key=lambda e: e.at)
+        return self._calls.evidence()
 
     # -- the workflow ------------------------------------------------------------------------------------------
-    def _admission(self, record: _Stay) -> None:
+    def _admission(self, record: StayRecord) -> None:
         if self._checked_identify(record):
             self._after_admission(record)
 
-    def _checked_identify(self, record: _Stay) -> bool:
+    def _checked_identify(self, record: StayRecord) -> bool:
         problem = self._local_problem(record.case)
         if problem is not None:
             key, detail = problem
@@ -247,19 +201,19 @@ class ReferenceGap:
                 return "rights.not_yet_open", f"{period}, admission {admitted}"
         return None
 
-    def _settle(self, record: _Stay) -> None:
+    def _settle(self, record: StayRecord) -> None:
         """Everything between a discharge and an active commitment (or a fallback)."""
         if record.state in _FINAL or (record.state is StayState.COMMITTED and not record.stale):
             return
         if record.refused_case == record.case:
             return  # the AMC refused this very SIM/CLC: not sent again unchanged (ROC-FLT-020)
-        if record.active is not None and record.stale and not self._retire(record, "stay changed"):
+        if record.active is not None and record.stale and not self._cancel_stale(record, "stay changed"):
             return
         if record.pending_clc is not None and not self._recover_pending(record):
             return
         if record.state is StayState.COMMITTED and not record.stale:
             return
-        if record.idb_reference is None or record.idb_context != _context(record.case.stay):
+        if record.idb_reference is None or record.idb_context != idb_context(record.case.stay):
             if record.idb_reference is None and not self.policy.reidentify_at_discharge:
                 return
             if not self._checked_identify(record):
@@ -277,7 +231,7 @@ class ReferenceGap:
                 return
         self._commit(record)
 
-    def _commit(self, record: _Stay, case: StayCase | None = None) -> CallResult:
+    def _commit(self, record: StayRecord, case: StayCase | None = None) -> CallResult:
         case = case or record.case
         result = self._priced(record, "CLC", case)
         if result.refused and result.key == "commitment.active_exists":
@@ -298,7 +252,7 @@ class ReferenceGap:
             self._fall_back_on(record, result)
         return result
 
-    def _recover_pending(self, record: _Stay) -> bool:
+    def _recover_pending(self, record: StayRecord) -> bool:
         """A CLC whose answer never came is sent again unchanged (same exchange id): the AMC answers it as it
         answered the first time, so the GAP learns the commitment it may hold (ROC-FLT-043/044)."""
         url, request, case = record.pending_clc
@@ -311,10 +265,10 @@ class ReferenceGap:
             self._adopt(record, result, case)
             if case != record.case:
                 record.stale = True
-                return self._retire(record, "stay changed")
+                return self._cancel_stale(record, "stay changed")
         return True
 
-    def _adopt(self, record: _Stay, result: CallResult, case: StayCase) -> None:
+    def _adopt(self, record: StayRecord, result: CallResult, case: StayCase) -> None:
         answer = result.answer
         number = answer.commitment_number
         if all(c.number != number for c in record.commitments):
@@ -326,7 +280,14 @@ class ReferenceGap:
         record.state, record.fallback_reason = StayState.COMMITTED, None
         record.pending_clc = record.refused_case = None
 
-    def _retire(self, record: _Stay, reason: str) -> bool:
+    def _cancel_stale(self, record: StayRecord, reason: str) -> bool:
+        """Cancel a commitment the stay outgrew; the stay then waits for a new CLC."""
+        if not self._retire(record, reason):
+            return False
+        record.state = StayState.ADMITTED
+        return True
+
+    def _retire(self, record: StayRecord, reason: str) -> bool:
         """Cancel the active commitment; True when the AMC no longer holds it as active."""
         number = record.active
         result = self._call(record, "ANN", lambda header: CancelRequest(header, number, reason))
@@ -334,18 +295,15 @@ class ReferenceGap:
             self._mark_cancelled(record, number, reason)
             return True
         if result.key == "commitment.unknown":  # ROC-FLT-011: stop quoting it
-            self._set_commitment_status(record, number, "unknown", reason)
+            record.set_commitment_status(number, "unknown", reason)
             record.active, record.stale = None, False
             return True
-        if result.key == "commitment.already_invoiced":  # ROC-FLT-013: corrections go through invoicing
-            self._set_commitment_status(record, number, "invoiced", None)
+        if result.key == "commitment.already_invoiced":  # ROC-FLT-013/CNL-006: corrections go through invoicing
+            record.set_commitment_status(number, "invoiced", None)
+            record.stale = False  # nothing more to do through ROC: no new ANN, no new CLC
         return False
 
-    def _set_commitment_status(self, record: _Stay, number: str, status: str, reason: str | None) -> None:
-        record.commitments = [replace(c, status=status, cancel_reason=reason) if c.number == number else c
-                              for c in record.commitments]
-
-    def _apply_change(self, record: _Stay, new_case: StayCase) -> bool:
+    def _apply_change(self, record: StayRecord, new_case: StayCase) -> bool:
         if new_case == record.case:
             return False
         record.case = new_case
@@ -354,7 +312,7 @@ class ReferenceGap:
             self._replace_commitment(record, "stay changed")
         return True
 
-    def _priced(self, record: _Stay, operation: str, case: StayCase | None = None) -> CallResult:
+    def _priced(self, record: StayRecord, operation: str, case: StayCase | None = None) -> CallResult:
         """SIM or CLC for the case; an unknown IDB reference gets one new IDB and one resend (ROC-FLT-010)."""
         case = case or record.case
         request_type = _PRICED[operation]
@@ -370,17 +328,17 @@ class ReferenceGap:
             result = self._call(record, operation, build)
         return result
 
-    def _fall_back(self, record: _Stay, state: StayState, key: str) -> None:
+    def _fall_back(self, record: StayRecord, state: StayState, key: str) -> None:
         record.state, record.fallback_reason = state, key
 
-    def _fall_back_on(self, record: _Stay, result: CallResult) -> None:
+    def _fall_back_on(self, record: StayRecord, result: CallResult) -> None:
         """Patient billing after a failed call; out-of-ROC when the annuaire said so (ROC-FBK-002/003)."""
         out_of_roc = result.operation == "ANNUAIRE" and result.refused and result.key in OUT_OF_ROC
         self._fall_back(record, StayState.NOT_IN_ROC if out_of_roc else StayState.PATIENT_BILLING,
                         fallback_key(result.error))
 
     # -- calls -------------------------------------------------------------------------------------------------
-    def _call(self, record: _Stay, operation: str, build: Callable[[Header], Any]) -> CallResult:
+    def _call(self, record: StayRecord, operation: str, build: Callable[[Header], Any]) -> CallResult:
         """One operation at the AMC's endpoint for it: routing.unknown refreshes the route once (ROC-ANN-007),
         request.replayed_exchange gets one resend with a new exchange id (ROC-FLT-002)."""
         for refresh in (False, True):
@@ -398,47 +356,14 @@ class ReferenceGap:
                 return result
         return result
 
-    def _send(self, record: _Stay, operation: str, url: str, build: Callable[[Header], Any]) -> CallResult:
+    def _send(self, record: StayRecord, operation: str, url: str, build: Callable[[Header], Any]) -> CallResult:
         return self._attempts(record, operation, url, build(self._header(record.case)))
 
-    def _attempts(self, record: _Stay, operation: str, url: str, request: Any) -> CallResult:
-        """Send `request` until it gets an answer or a refusal, at most `max_attempts` times, unchanged."""
-        client = self._client()
-        error: RocClientError | None = None
-        for attempt in range(1, self.policy.max_attempts + 1):
-            delay = self.policy.delay_before(attempt)
-            if delay:
-                self._sleep(delay)
-            try:
-                answer = client.call(url, request)
-            except RocClientError as exc:
-                error = exc
-                self._record_exchange(record, client, operation, url, request, attempt, outcome_of(exc))
-                if not is_transient(exc):
-                    break
-                continue
-            self._record_exchange(record, client, operation, url, request, attempt, "ok")
-            return CallResult(operation, request, answer, url=url)
-        record.last_problem = problem_of(operation, error)
-        return CallResult(operation, request, error=error, url=url)
-
-    def _record_exchange(self, record: _Stay, client: RocClient, operation: str, url: str, request: Any,
-                         attempt: int, outcome: str) -> None:
-        seen = client.history[-1] if client.history else None
-        record.exchanges.append(ExchangeRecord(
-            operation, url, request.header.exchange_id, attempt, outcome, seen.status if seen else None,
-            round(seen.duration_ms, 1) if seen else 0.0, seen.at if seen else datetime.now(timezone.utc)))
-
-    def _client(self) -> RocClient:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = RocClient(self.annuaire_url, soap_version=self.policy.soap_version,
-                               timeout=self.policy.timeout_s, cert=self.cert, verify=self.verify,
-                               session=self.session, profile=self._profile, software=self.software)
-            self._local.client = client
-            with self._guard:
-                self._clients.append(client)
-        return client
+    def _attempts(self, record: StayRecord, operation: str, url: str, request: Any) -> CallResult:
+        result = self._calls.attempts(operation, url, request, record.exchanges.append)
+        if not result.ok:
+            record.last_problem = problem_of(operation, result.error)
+        return result
 
     def _header(self, case: StayCase) -> Header:
         juridique, geographique = self._finess or (str(case.establishment.finess_juridique),
@@ -452,20 +377,8 @@ class ReferenceGap:
         now = self._clock()
         return now.date() if isinstance(now, datetime) else now
 
-    def _record(self, venue: str) -> _Stay:
-        with self._guard:
-            record = self._stays.get(venue)
-        if record is None:
-            raise UnknownStay(f"no stay with venue number {venue!r}: admit it first")
-        return record
-
-    def _snapshot(self, record: _Stay) -> StayStatus:
-        return StayStatus(
-            venue=record.case.venue, state=record.state, billing=billing_of(record.state),
-            idb_reference=record.idb_reference, coverage=record.coverage, consignes=record.consignes,
-            commitment_number=record.active, commitment_stale=record.stale, commitments=tuple(record.commitments),
-            quote=record.quote, fallback_reason=record.fallback_reason, last_problem=record.last_problem,
-            exchanges=tuple(record.exchanges))
+    def _record(self, venue: str) -> StayRecord:
+        return self._stays.get(venue)
 
     # -- hooks: one behaviour each, bent by one broken variant ------------------------------------------------
     def _effective_policy(self, policy: GapPolicy) -> GapPolicy:
@@ -474,7 +387,7 @@ class ReferenceGap:
     def _new_exchange_id(self) -> str:
         return self._ids()
 
-    def _route(self, record: _Stay, *, refresh: bool) -> CachedRoute | CallResult:
+    def _route(self, record: StayRecord, *, refresh: bool) -> CachedRoute | CallResult:
         """The AMC's endpoints from the annuaire, cached until valid_until (ROC-ANN-001..004)."""
         key = route_key(record.case.attestation)
         with self._routes.lock_for(key):
@@ -493,7 +406,7 @@ class ReferenceGap:
                 self._routes.put(key, route)
             return route
 
-    def _identify(self, record: _Stay) -> bool:
+    def _identify(self, record: StayRecord) -> bool:
         """IDB for the stay; True when rights are open (ROC-IDB-001)."""
         case = record.case
         result = self._call(record, "IDB", lambda header: IdbRequest(header, self._wire_beneficiary(case),
@@ -501,7 +414,7 @@ class ReferenceGap:
         if result.ok:
             answer = result.answer
             coverage = answer.coverage
-            record.idb_reference, record.idb_context = answer.idb_reference, _context(case.stay)
+            record.idb_reference, record.idb_context = answer.idb_reference, idb_context(case.stay)
             record.coverage = CoverageView(coverage.status.value, coverage.valid_from, coverage.valid_to,
                                            coverage.responsable, tuple(dict.fromkeys(r.family.value
                                                                                      for r in coverage.rules)))
@@ -514,22 +427,21 @@ class ReferenceGap:
         self._fall_back_on(record, result)
         return False
 
-    def _on_idb_refusal(self, record: _Stay, result: CallResult) -> bool:
+    def _on_idb_refusal(self, record: StayRecord, result: CallResult) -> bool:
         """Tiers payant AMC refused: the patient pays, no SIM or CLC (ROC-FBK-001, ROC-FLT-006/007)."""
         self._fall_back(record, StayState.IDB_REFUSED, fallback_key(result.error))
         return False
 
-    def _after_admission(self, record: _Stay) -> None:
+    def _after_admission(self, record: StayRecord) -> None:
         """Nothing: the CLC waits for the discharge (ROC-CLC-001)."""
 
-    def _replace_commitment(self, record: _Stay, reason: str) -> None:
+    def _replace_commitment(self, record: StayRecord, reason: str) -> None:
         """The stay changed after its CLC: cancel the commitment now (ROC-CNL-001/004)."""
-        if self._retire(record, reason):
-            record.state = StayState.ADMITTED
+        self._cancel_stale(record, reason)
 
-    def _mark_cancelled(self, record: _Stay, number: str, reason: str) -> None:
+    def _mark_cancelled(self, record: StayRecord, number: str, reason: str) -> None:
         """The commitment is cancelled: never quoted again (ROC-CNL-003)."""
-        self._set_commitment_status(record, number, "cancelled", reason)
+        record.set_commitment_status(number, "cancelled", reason)
         if record.active == number:
             record.active, record.committed_case, record.stale = None, None, False
 

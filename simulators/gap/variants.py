@@ -13,8 +13,9 @@ from simulators.domain import Beneficiary, Nir, PrestationLine
 from simulators.gap.cases import StayCase
 from simulators.gap.outcomes import CallResult
 from simulators.gap.policy import GapPolicy
-from simulators.gap.reference import ReferenceGap, _context, _Stay
+from simulators.gap.reference import ReferenceGap
 from simulators.gap.routes import CachedRoute
+from simulators.gap.stays import StayRecord, idb_context
 from simulators.gap.status import StayState
 
 VARIANTS: dict[str, type[ReferenceGap]] = {}
@@ -63,8 +64,8 @@ class SkipsIdb(ReferenceGap):
     summary = "never sends IDB: goes straight to SIM/CLC with an IDB reference it made up"
     breaks = ("ROC-IDB-001", "ROC-IDB-002", "ROC-IDB-007")
 
-    def _identify(self, record: _Stay) -> bool:
-        record.idb_reference, record.idb_context = f"IDB{record.case.venue}", _context(record.case.stay)
+    def _identify(self, record: StayRecord) -> bool:
+        record.idb_reference, record.idb_context = f"IDB{record.case.venue}", idb_context(record.case.stay)
         record.state = StayState.COMMITTED if record.active else StayState.ADMITTED
         return True
 
@@ -87,7 +88,7 @@ class ClcTwice(ReferenceGap):
               "a second CLC"
     breaks = ("ROC-CNL-001", "ROC-CNL-004", "ROC-FLT-014")
 
-    def _replace_commitment(self, record: _Stay, reason: str) -> None:
+    def _replace_commitment(self, record: StayRecord, reason: str) -> None:
         record.active, record.committed_case, record.stale = None, None, False
         record.state = StayState.ADMITTED
 
@@ -98,9 +99,9 @@ class IgnoresRefusals(ReferenceGap):
     summary = "after an IDB refusal it carries on as if rights were open and still sends SIM and CLC"
     breaks = ("ROC-IDB-005", "ROC-FBK-001", "ROC-FLT-006", "ROC-FLT-007")
 
-    def _on_idb_refusal(self, record: _Stay, result: CallResult) -> bool:
+    def _on_idb_refusal(self, record: StayRecord, result: CallResult) -> bool:
         record.idb_reference = record.idb_reference or f"IDB-REFUSED-{record.case.venue}"
-        record.idb_context = _context(record.case.stay)
+        record.idb_context = idb_context(record.case.stay)
         record.state = StayState.ADMITTED
         return True
 
@@ -138,7 +139,7 @@ class IgnoresAnnuaire(ReferenceGap):
         self._pinned: CachedRoute | None = None
         self._pin_lock = threading.Lock()
 
-    def _route(self, record: _Stay, *, refresh: bool) -> CachedRoute | CallResult:
+    def _route(self, record: StayRecord, *, refresh: bool) -> CachedRoute | CallResult:
         with self._pin_lock:
             if self._pinned is None:
                 found = super()._route(record, refresh=False)
@@ -154,7 +155,7 @@ class UsesCancelledCommitment(ReferenceGap):
     summary = "keeps a cancelled commitment as the stay's own: cancels it again before the next CLC"
     breaks = ("ROC-CNL-003",)
 
-    def _mark_cancelled(self, record: _Stay, number: str, reason: str) -> None:
+    def _mark_cancelled(self, record: StayRecord, number: str, reason: str) -> None:
         """Forgets to record the cancellation."""
 
 
@@ -188,7 +189,7 @@ class ClcBeforeDischarge(ReferenceGap):
     summary = "sends the CLC at admission, with the stay as known then (no discharge date)"
     breaks = ("ROC-CLC-001", "ROC-CLC-002")
 
-    def _after_admission(self, record: _Stay) -> None:
+    def _after_admission(self, record: StayRecord) -> None:
         case = record.case
         at_admission = replace(case, stay=replace(case.stay, discharge_date=None, discharge_mode=None))
         result = self._priced(record, "CLC", at_admission)

@@ -300,3 +300,33 @@ def test_refused_line_is_billed_to_the_patient(make_gap, case_of):
 def test_unknown_venue_is_a_caller_error(make_gap):
     with pytest.raises(UnknownStay, match="admit it first"):
         make_gap().status("0000000000")
+
+
+def test_cancellation_that_failed_is_retried_before_the_next_clc(make_gap, bench, case_of):
+    gap = make_gap()
+    case = case_of("rights-open")
+    first = gap.discharge(gap.admit(case).venue)
+    bench.behave("http_503", service="ANN", count=3)
+    pending = gap.update(case.venue, lines=_shorter_private_room(case))
+    assert pending.state is StayState.COMMITTED and pending.commitment_stale
+    assert pending.commitment_number == first.commitment_number
+    final = gap.discharge(case.venue)
+    assert final.state is StayState.COMMITTED and not final.commitment_stale
+    assert bench.services()[-4:] == ["ANN", "ANN", "SIM", "CLC"]  # 3 failed ANN, then one more before the CLC
+    assert bench.active_commitments() == [final.commitment_number] != [first.commitment_number]
+
+
+def test_lost_clc_of_a_since_changed_stay_is_learned_then_cancelled(make_gap, bench, case_of):
+    gap = make_gap(timeout_s=0.3, max_attempts=1)
+    case = case_of("rights-open")
+    gap.admit(case)
+    bench.behave("latency:600ms", service="CLC", count=1)
+    gap.discharge(case.venue)
+    bench.wait_for("CLC", 1)
+    gap.update(case.venue, lines=_shorter_private_room(case))
+    status = gap.discharge(case.venue)
+    assert status.state is StayState.COMMITTED
+    assert bench.services()[3:] == ["CLC", "CLC", "ANN", "SIM", "CLC"]
+    lost = status.commitments[0]
+    assert (lost.status, len(status.commitments)) == ("cancelled", 2)
+    assert bench.active_commitments() == [status.commitment_number] != [lost.number]

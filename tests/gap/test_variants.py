@@ -162,3 +162,14 @@ def test_clc_before_discharge(make_gap, bench, case_of):
     assert bench.services() == ["ANNUAIRE", "IDB", "CLC"]
     assert _outcomes(bench, "CLC") == ["fault:dates.incoherent"]
     assert gap.discharge(venue).state is StayState.COMMITTED
+
+
+def test_docs_table_lists_every_variant_with_its_requirements():
+    from pathlib import Path
+
+    rows = {}
+    for line in (Path(__file__).parents[2] / "docs" / "reference-gap.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 4:
+            rows[cells[0].strip("`")] = (cells[1], tuple(cells[2].split(", ")))
+    assert rows == {cls.name: (cls.summary, cls.breaks) for cls in VARIANTS.values()}
