@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "run": "conformance.commands.run:run",
     "demo": "conformance.commands.demo:demo",
     "requirements": "conformance.commands.requirements:requirements",
+    "load": "conformance.commands.load:load",
 }
 
 

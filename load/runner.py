@@ -1,0 +1,255 @@
+"""Running a load test: the target (given, or the bundled simulators), Locust headless in a child process, then
+the verdict against the profile's thresholds.
+
+Locust runs as `python -m locust -f load/locustfile.py`, so its gevent monkey-patching never reaches this
+process (which may also be driving gunicorn). Exit codes: 0 every threshold holds, 1 one is broken, 2 usage
+(raised before anything starts), 3 the run itself failed (target unreachable, Locust crashed, nothing answered).
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from load.bundled import BundledError, BundledSimulators
+from load.loadprofile import LoadProfile
+from load.summary import console_text, summary_document, verdict_of, write_summary
+from load.thresholds import evaluate
+
+LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")
+PROJECT_ROOT = LOCUSTFILE.parent.parent
+EXIT_PASS, EXIT_BROKEN, EXIT_USAGE, EXIT_RUN_FAILED = 0, 1, 2, 3
+REPORT_FILES = {"summary": "summary.json", "html": "locust.html", "stats_csv": "locust_stats.csv",
+                "failures_csv": "locust_failures.csv", "history_csv": "locust_stats_history.csv",
+                "locust_log": "locust.log"}
+GRACE_SECONDS = 60.0  # beyond the profile's duration before a run is declared stuck
+
+
+class UsageProblem(ValueError):
+    """Bad options (exit 2)."""
+
+
+class RunFailed(RuntimeError):
+    """The run itself failed (exit 3): nothing to judge."""
+
+
+@dataclass(frozen=True)
+class Tls:
+    """For HTTPS targets: the CA to trust, and the client certificate for mutual TLS."""
+
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Where the users run: this process only (`local`), N forked processes, or a master and its workers."""
+
+    mode: str = "local"  # local | master | worker
+    processes: int | None = None
+    expect_workers: int = 1
+    master_host: str = "127.0.0.1"
+    master_port: int = 5557
+    master_bind_host: str = "*"
+    wait_workers: float = 60.0
+
+    @property
+    def label(self) -> str:
+        return "processes" if self.mode == "local" and self.processes else self.mode
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    plan: LoadProfile
+    report_dir: Path
+    target: str | None = None
+    distribution: Distribution = field(default_factory=Distribution)
+    server_workers: int = 2
+    tls: Tls | None = None
+    bench_session: bool = True  # a fresh test session when the target is a simphonie bench
+    verbose: bool = False
+
+
+# targets ------------------------------------------------------------------------------------------------------
+def split_target(target: str) -> tuple[str, str]:
+    """(origin, annuaire path): a bare origin means the bench's layout, `/annuaire`."""
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise UsageProblem(f"--target: expected an http(s) URL like http://host:8080 or "
+                           f"https://host/roc/annuaire, received {target!r}")
+    return f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/") or "/annuaire"
+
+
+def preflight(origin: str, timeout: float = 5.0) -> None:
+    parts = urlsplit(origin)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        raise RunFailed(f"cannot reach the target {origin}: {exc}") from None
+
+
+def open_bench_session(origin: str, plan: LoadProfile, tls: Tls | None) -> str | None:
+    """When the target is a simphonie bench, a fresh test session for this run (its own commitments)."""
+    import requests
+
+    options: dict[str, Any] = {"timeout": 5}
+    if tls:
+        options.update(verify=tls.ca or True, cert=(tls.cert, tls.key) if tls.cert else None)
+    try:
+        health = requests.get(f"{origin}/_bench/health", **options)
+        if health.status_code != 200 or health.json().get("status") != "ok":
+            return None
+    except (requests.RequestException, ValueError):
+        return None
+    name = f"load-{plan.name}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{os.getpid() % 10000:04d}"
+    created = requests.post(f"{origin}/_bench/sessions", json={"id": name, "seed": plan.dataset_seed,
+                                                                 "label": f"simphonie load {plan.name}"}, **options)
+    if created.status_code != 201:
+        raise RunFailed(f"the bench at {origin} refused a test session: HTTP {created.status_code} {created.text[:200]}")
+    return name
+
+
+# commands -----------------------------------------------------------------------------------------------------
+def child_env() -> dict[str, str]:
+    """The environment of child processes: this project importable whatever the working directory."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def locust_command(run: LoadRun, config: dict[str, Any], origin: str) -> list[str]:
+    report = run.report_dir
+    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", origin,
+               "--html", str(report / REPORT_FILES["html"]), "--csv", str(report / "locust"),
+               "--only-summary", "--simphonie-config", json.dumps(config, separators=(",", ":"))]
+    dist = run.distribution
+    if dist.mode == "master":
+        command += ["--master", "--expect-workers", str(dist.expect_workers),
+                    "--expect-workers-max-wait", f"{dist.wait_workers:g}",
+                    "--master-bind-host", dist.master_bind_host, "--master-bind-port", str(dist.master_port)]
+    elif dist.processes:
+        command += ["--processes", str(dist.processes)]
+    return command + list(run.plan.user_classes())
+
+
+def worker_command(dist: Distribution) -> list[str]:
+    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+               "--master-host", dist.master_host, "--master-port", str(dist.master_port)]
+    return command + (["--processes", str(dist.processes)] if dist.processes else [])
+
+
+def _tail(path: Path, count: int = 12) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    lines = text.strip().splitlines()[-count:]
+    return ("; last lines of " + str(path) + ":\n  " + "\n  ".join(lines)) if lines else ""
+
+
+def _wait(command: list[str], log_path: Path, verbose: bool, timeout: float | None) -> int:
+    """Run a Locust process to its end; on timeout or Ctrl-C, stop it the way Locust expects (SIGTERM)."""
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, stdout=None if verbose else log,
+                                   stderr=None if verbose else subprocess.STDOUT, env=child_env())
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            raise RunFailed(f"Locust did not finish within {timeout:.0f} s{_tail(log_path)}") from None
+        except BaseException:
+            _stop(process)
+            raise
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+# the run ------------------------------------------------------------------------------------------------------
+def _measure(run: LoadRun, origin: str, annuaire_url: str) -> dict[str, Any]:
+    measurements_path = run.report_dir / "measurements.json"
+    measurements_path.unlink(missing_ok=True)
+    config = {"profile": run.plan.to_dict(), "source": run.plan.source, "annuaire_url": annuaire_url,
+              "measurements": str(measurements_path),
+              "tls": {k: v for k, v in vars(run.tls).items() if v} if run.tls else None}
+    timeout = run.plan.duration + GRACE_SECONDS
+    if run.distribution.mode == "master":
+        timeout += run.distribution.wait_workers
+    log_path = run.report_dir / REPORT_FILES["locust_log"]
+    code = _wait(locust_command(run, config, origin), log_path, run.verbose, timeout)
+    if not measurements_path.exists():
+        raise RunFailed(f"Locust exited with code {code} without measurements{_tail(log_path)}")
+    measurements = json.loads(measurements_path.read_text(encoding="utf-8"))
+    total = measurements["operations"]["total"]
+    if not total["requests"]:
+        raise RunFailed(f"no request was sent (Locust exit code {code}){_tail(log_path)}")
+    if total["failures"] == total["requests"]:
+        first = (measurements.get("errors") or [{"operation": "?", "error": "?"}])[0]
+        raise RunFailed(f"none of the {total['requests']} requests succeeded; first failure: "
+                        f"{first['operation']}: {first['error']}")
+    return measurements
+
+
+def run_load(run: LoadRun, echo: Callable[[str], None] = print) -> int:
+    """Run the profile against the target; write the reports and summary.json; return the exit code."""
+    plan, report = run.plan, run.report_dir
+    report.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    facts: dict[str, Any] = {"target": run.target, "annuaire_url": None, "session": None}
+    measurements: dict[str, Any] | None = None
+    results = []
+    try:
+        with ExitStack() as stack:
+            if run.target is None:
+                echo(f"starting the bundled simulators ({run.server_workers} gunicorn workers)...")
+                facts["target"] = stack.enter_context(
+                    BundledSimulators(report, workers=run.server_workers, seed=plan.dataset_seed))
+            origin, path = split_target(facts["target"])
+            preflight(origin)
+            if run.bench_session:
+                facts["session"] = open_bench_session(origin, plan, run.tls)
+            facts["annuaire_url"] = origin + (f"/s/{facts['session']}" if facts["session"] else "") + path
+            echo(f"load profile {plan.name}: up to {plan.users} users for {plan.duration:g} s against "
+                 f"{facts['annuaire_url']} ({run.distribution.label})")
+            measurements = _measure(run, origin, facts["annuaire_url"])
+        results = evaluate(plan.thresholds, measurements)
+        verdict, reason = verdict_of(results)
+    except (RunFailed, BundledError) as exc:
+        verdict, reason = "error", f"the run failed: {exc}"
+    document = summary_document(
+        plan=plan, target=facts["target"], annuaire_url=facts["annuaire_url"], session=facts["session"],
+        mode=run.distribution.label, processes=run.distribution.processes, started_at=started,
+        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), verdict=verdict, reason=reason,
+        measurements=measurements, results=results,
+        reports={key: str(report / name) for key, name in REPORT_FILES.items() if (report / name).exists()
+                 or key == "summary"})
+    write_summary(document, report / REPORT_FILES["summary"])
+    echo(console_text(document))
+    return document["exit_code"]
+
+
+def run_worker(dist: Distribution, report_dir: Path, echo: Callable[[str], None] = print,
+               verbose: bool = False) -> int:
+    """A worker for a master elsewhere: runs until the master ends the test. The master judges the run."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    log_path = report_dir / "locust-worker.log"
+    echo(f"load worker: connecting to the master at {dist.master_host}:{dist.master_port} "
+         f"({dist.processes or 1} process(es)); log in {log_path}")
+    code = _wait(worker_command(dist), log_path, verbose, None)
+    if code in (0, 1):  # 1: some requests failed, which the master counts and judges
+        return EXIT_PASS
+    echo(f"the load worker failed (Locust exit code {code}){_tail(log_path)}")
+    return EXIT_RUN_FAILED

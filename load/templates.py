@@ -1,0 +1,167 @@
+"""Pre-encoded ROC requests, so that a load user spends its CPU on sending, not on building XML.
+
+Each drawn stay is encoded once per operation with the profile codec (about 0.5 ms a message); what changes from
+one request to the next (exchange id, timestamp, venue number, IDB reference, commitment number) is left as a
+slot and filled by byte joins (about a microsecond). A `StayPool` hands out visits: a template and a venue
+number of its own, `WWWIIIIIII` (worker, draw index) as `Dataset.draw_stays` numbers them, so no two users of
+a run, in any process, ever touch the same stay.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from simulators.data.dataset import MAX_DRAWS_PER_WORKER, Dataset, DrawnStay
+from simulators.gap.client import make_header
+from simulators.profiles import Profile
+from simulators.roc import (AnnuaireRequest, CancelRequest, ClcRequest, IdbRequest, SimRequest, encode)
+from simulators.soap import envelope, http_headers
+
+# Placeholders written by the codec, then cut out of the bytes. They match the profile's lexical types, so a
+# template that leaked unfilled would still be a well-formed request (and the tests check none does).
+_EXCHANGE = "LOADSLOTEXCHANGE"
+_REFERENCE = "LOADSLOTREFERENCE"
+_COMMITMENT = "LOADSLOTCOMMITMENT"
+_TIMESTAMP = datetime(1999, 12, 31, 23, 59, 58, tzinfo=timezone.utc)
+
+SLOT_MARKERS: dict[str, bytes] = {
+    "exchange": f">{_EXCHANGE}<".encode(),
+    "timestamp": f">{_TIMESTAMP.isoformat()}<".encode(),
+    "reference": f">{_REFERENCE}<".encode(),
+    "commitment": f">{_COMMITMENT}<".encode(),
+}
+
+OPERATIONS = ("ANNUAIRE", "IDB", "SIM", "CLC", "ANN")
+
+
+class TemplateError(ValueError):
+    """A template could not be cut (a slot missing or repeated): the codec changed how it writes a field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A request body cut around its slots: parts[0] slot[0] parts[1] slot[1] ... parts[-1]."""
+
+    parts: tuple[bytes, ...]
+    slots: tuple[str, ...]
+
+    @classmethod
+    def cut(cls, body: bytes, markers: dict[str, bytes]) -> "Template":
+        found: list[tuple[int, str, bytes]] = []
+        for slot, marker in markers.items():
+            count = body.count(marker)
+            if count != 1:
+                raise TemplateError(f"slot {slot}: expected the marker {marker!r} once in the body, found {count}")
+            found.append((body.index(marker), slot, marker))
+        parts, slots, position = [], [], 0
+        for index, slot, marker in sorted(found):
+            parts.append(body[position:index + 1])  # keep the '>' of the opening tag
+            slots.append(slot)
+            position = index + len(marker) - 1  # ... and the '<' of the closing tag
+        parts.append(body[position:])
+        return cls(tuple(parts), tuple(slots))
+
+    def render(self, values: dict[str, bytes]) -> bytes:
+        pieces = [self.parts[0]]
+        for slot, part in zip(self.slots, self.parts[1:]):
+            pieces.append(values[slot])
+            pieces.append(part)
+        return b"".join(pieces)
+
+
+@dataclass(frozen=True, slots=True)
+class StayTemplates:
+    """The five requests of one drawn stay, and the attestation's routing key for the annuaire cache."""
+
+    drawn: DrawnStay
+    requests: dict[str, Template]
+
+    @property
+    def route_key(self) -> tuple[str, str, str]:
+        a = self.drawn.attestation
+        return (a.numero_amc, a.type_convention, a.critere_secondaire)
+
+
+def encode_stay(drawn: DrawnStay, profile: Profile, soap_version: str = "1.1") -> StayTemplates:
+    """Encode the stay's annuaire, IDB, SIM, CLC and cancellation requests once, with slots."""
+    establishment = drawn.establishment
+    header = make_header(str(establishment.finess_juridique), str(establishment.finess_geographique),
+                         profile=profile.name, exchange_id=_EXCHANGE, timestamp=_TIMESTAMP)
+    a, stay, lines = drawn.attestation, drawn.stay, tuple(drawn.lines)
+    messages = {
+        "ANNUAIRE": AnnuaireRequest(header, a.numero_amc, a.type_convention, a.critere_secondaire),
+        "IDB": IdbRequest(header, drawn.beneficiary, a, stay),
+        "SIM": SimRequest(header, _REFERENCE, drawn.beneficiary, a, stay, lines),
+        "CLC": ClcRequest(header, _REFERENCE, drawn.beneficiary, a, stay, lines),
+        "ANN": CancelRequest(header, _COMMITMENT, "Correction du séjour"),
+    }
+    venue_marker = f">{stay.venue_number}<".encode()
+    templates = {}
+    for operation, message in messages.items():
+        body = envelope(soap_version, encode(message, profile))
+        markers = {slot: marker for slot, marker in SLOT_MARKERS.items() if marker in body}
+        if venue_marker in body:
+            markers["venue"] = venue_marker
+        templates[operation] = Template.cut(body, markers)
+    return StayTemplates(drawn, templates)
+
+
+def soap_headers(profile: Profile, soap_version: str = "1.1") -> dict[str, dict[str, str]]:
+    """HTTP headers of each operation (content type of the SOAP version, SOAPAction)."""
+    return {operation: http_headers(soap_version, profile.operation(operation).soap_action)
+            for operation in OPERATIONS}
+
+
+class Clock:
+    """The header timestamp, formatted once per second."""
+
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        self._now = now
+        self._second = -1
+        self._text = b""
+
+    def __call__(self) -> bytes:
+        second = int(self._now())
+        if second != self._second:
+            self._second = second
+            self._text = datetime.fromtimestamp(second, timezone.utc).isoformat().encode()
+        return self._text
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One stay to walk through: its templates and its own venue number."""
+
+    templates: StayTemplates
+    venue: str
+
+    @property
+    def route_key(self) -> tuple[str, str, str]:
+        return self.templates.route_key
+
+
+class StayPool:
+    """Visits for one load process: `size` stays encoded up front, then reused with fresh venue numbers.
+
+    Visit n has venue `{worker:03d}{offset + n:07d}`; the first `size` visits are exactly the stays
+    `draw_stays(seed, size, worker, offset)` draws (distinct patients), later ones reuse their templates.
+    """
+
+    def __init__(self, dataset: Dataset, profile: Profile, *, seed: int, worker_index: int, offset: int = 0,
+                 size: int = 64, soap_version: str = "1.1") -> None:
+        size = max(1, min(size, MAX_DRAWS_PER_WORKER - offset))
+        drawn = dataset.draw_stays(seed, size, worker_index, offset)
+        self.templates = tuple(encode_stay(stay, profile, soap_version) for stay in drawn)
+        self.worker_index = worker_index
+        self.offset = offset
+        self._counter = itertools.count(offset)
+
+    def next_visit(self) -> Visit:
+        index = next(self._counter)
+        if index >= MAX_DRAWS_PER_WORKER:
+            raise RuntimeError(f"worker {self.worker_index} used all {MAX_DRAWS_PER_WORKER} venue numbers")
+        templates = self.templates[(index - self.offset) % len(self.templates)]
+        return Visit(templates, f"{self.worker_index:03d}{index:07d}")

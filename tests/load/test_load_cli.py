@@ -1,0 +1,67 @@
+"""`simphonie load` options: usage errors exit 2 before anything starts; Locust stays out of this process."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from load.loadprofile import read_profile
+from load.runner import Distribution, LoadRun, UsageProblem, locust_command, split_target, worker_command
+from tests.load.conftest import run_cli
+
+
+@pytest.mark.parametrize("args, message", [
+    (["steady", "--master", "--worker"], "--master and --worker exclude each other"),
+    (["steady", "--worker"], "a --worker takes its profile and target from the master; remove PROFILE"),
+    ([], "missing PROFILE"),
+    (["steady", "--master", "--processes", "2"], "--processes forks workers on this machine"),
+    (["steady", "--master-host", "h"], "--master-host goes with --worker"),
+    (["steady", "--expect-workers", "2"], "--expect-workers goes with --master"),
+    (["steady", "--duration", "soon"], "expected seconds or a duration like 90s, 5m, 1h30m"),
+    (["nope"], "nope:(top level): no such load profile"),
+    (["steady", "--target", "ftp://host"], "--target: expected an http(s) URL"),
+])
+def test_usage_errors_exit_2(args, message):
+    result = run_cli(*args)
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_bad_profile_file_exits_2_naming_file_and_key(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(Path(read_profile("steady").source).read_text().replace("max_p95_ms", "max_p95"))
+    result = run_cli(str(path))
+    assert result.exit_code == 2 and f"{path}:thresholds: unknown key(s) max_p95" in result.output
+
+
+def test_durations_and_targets():
+    from conformance.commands.load import Duration
+
+    assert [Duration().convert(v, None, None) for v in ("90", "90s", "5m", "1h30m", "2.5s")] == \
+        [90.0, 90.0, 300.0, 5400.0, 2.5]
+    assert split_target("http://h:8080") == ("http://h:8080", "/annuaire")
+    assert split_target("https://amc.example/roc/annuaire/") == ("https://amc.example", "/roc/annuaire")
+    with pytest.raises(UsageProblem):
+        split_target("http://h/annuaire?x=1")
+
+
+def test_locust_commands_per_mode(tmp_path):
+    plan = read_profile("steady")
+    local = locust_command(LoadRun(plan, tmp_path), {"k": 1}, "http://h")
+    assert local[1:5] == ["-m", "locust", "-f", str(Path("load/locustfile.py").resolve())]
+    assert "--headless" in local and local[-1] == "HospitalGapUser" and '{"k":1}' in local
+    forked = locust_command(LoadRun(plan, tmp_path, distribution=Distribution(processes=3)), {}, "http://h")
+    assert forked[-3:-1] == ["--processes", "3"]
+    master = locust_command(LoadRun(plan, tmp_path, distribution=Distribution(mode="master", expect_workers=2,
+                                                                             master_port=6000)), {}, "http://h")
+    assert ["--master", "--expect-workers", "2"] == master[master.index("--master"):master.index("--master") + 3]
+    assert worker_command(Distribution(mode="worker", master_host="m", processes=2))[-6:] == [
+        "--master-host", "m", "--master-port", "5557", "--processes", "2"]
+
+
+def test_the_cli_and_the_runner_do_not_import_locust_or_gevent():
+    code = ("import sys, conformance.cli, conformance.commands.load, load.runner, load.loadprofile, load.answers, "
+            "load.templates; print(sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')))")
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"

@@ -1,0 +1,91 @@
+"""Real, short Locust runs through `simphonie load`: thresholds are measured and judged, and the exit code follows."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+
+import requests
+
+from load.runner import PROJECT_ROOT, child_env
+from load.summary import validate_summary
+from tests.load.conftest import free_port, run_cli, short_profile, summary_of
+
+
+def _commitments(url: str, session: str) -> list[dict]:
+    return requests.get(f"{url}/_bench/sessions/{session}/commitments", timeout=5).json()
+
+
+def test_a_run_within_loose_thresholds_exits_0_with_every_threshold_measured(simulator, tmp_path):
+    report = tmp_path / "report"
+    result = run_cli(str(short_profile(tmp_path)), "--target", simulator.url, "--report-dir", str(report))
+    assert result.exit_code == 0, result.output
+    summary = summary_of(report)
+    assert validate_summary(summary) == []
+    assert summary["verdict"] == "pass" and summary["exit_code"] == 0
+    assert [(t["key"], t["scope"]) for t in summary["thresholds"]] == [
+        ("max_p95_ms", "total"), ("max_p99_ms", "total"), ("max_error_rate", "total"), ("min_rps", "total"),
+        ("min_schema_valid", "total"), ("max_p99_ms", "IDB")]
+    assert all(t["holds"] and t["measured"] is not None for t in summary["thresholds"])
+    operations = summary["measurements"]["operations"]
+    assert {"ANNUAIRE", "IDB", "CLC"} <= set(operations) and operations["total"]["failures"] == 0
+    validation = summary["measurements"]["validation"]
+    assert validation["sampled"] == operations["total"]["requests"] and validation["invalid"] == 0
+    for name in ("locust.html", "locust_stats.csv", "locust_failures.csv"):
+        assert (report / name).stat().st_size > 0
+    # the run had its own test session on the bench, and every stay its own venue
+    commitments = _commitments(simulator.url, summary["session"])
+    assert commitments and summary["annuaire_url"] == f"{simulator.url}/s/{summary['session']}/annuaire"
+    active = Counter(c["venue"] for c in commitments if c["status"] == "active")
+    assert max(active.values()) == 1
+
+
+def test_an_impossible_threshold_exits_1_saying_which_and_by_how_much(tmp_path):
+    """No --target: the bundled simulators (gunicorn, 2 workers) are started on a free port for the run."""
+    thresholds = {"max_p95_ms": 0.001, "max_error_rate": 0.05}
+    report = tmp_path / "report"
+    result = run_cli(str(short_profile(tmp_path, thresholds=thresholds)), "--report-dir", str(report))
+    assert result.exit_code == 1, result.output
+    assert "KO  max_p95_ms (total): 95th percentile latency" in result.output
+    assert "BROKEN, over by" in result.output and "FAIL (1 of 2 thresholds broken: max_p95_ms (total))" in result.output
+    summary = summary_of(report)
+    assert validate_summary(summary) == []
+    broken = [t for t in summary["thresholds"] if not t["holds"]]
+    assert [(t["key"], t["limit"]) for t in broken] == [("max_p95_ms", 0.001)] and broken[0]["measured"] > 0.001
+    assert summary["target"].startswith("http://127.0.0.1:") and (report / "simulators.log").exists()
+
+
+def test_an_unreachable_target_is_a_failed_run_exit_3(tmp_path):
+    report = tmp_path / "report"
+    result = run_cli(str(short_profile(tmp_path)), "--target", f"http://127.0.0.1:{free_port()}",
+                     "--report-dir", str(report))
+    assert result.exit_code == 3, result.output
+    assert "cannot reach the target" in result.output
+    summary = summary_of(report)
+    assert summary["verdict"] == "error" and summary["measurements"] is None and validate_summary(summary) == []
+
+
+def test_one_master_and_two_workers_on_loopback(simulator, tmp_path):
+    port = free_port()
+    workers = [subprocess.Popen([sys.executable, "-m", "conformance.cli", "load", "--worker", "--master-port",
+                                 str(port), "--report-dir", str(tmp_path / f"worker{i}")],
+                                cwd=PROJECT_ROOT, env=child_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+               for i in range(2)]
+    try:
+        report = tmp_path / "master"
+        result = run_cli(str(short_profile(tmp_path, users=6)), "--target", simulator.url, "--master",
+                         "--expect-workers", "2", "--master-bind-host", "127.0.0.1", "--master-port", str(port),
+                         "--report-dir", str(report))
+        assert result.exit_code == 0, result.output
+        assert [worker.wait(timeout=30) for worker in workers] == [0, 0]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+    summary = summary_of(report)
+    assert summary["mode"] == "master" and summary["measurements"]["workers"] == 2
+    assert summary["measurements"]["validation"]["sampled"] > 0  # counts travelled from the workers
+    # each worker drew its own stays: venue numbers start with the worker index
+    venues = [c["venue"] for c in _commitments(simulator.url, summary["session"])]
+    assert {venue[:3] for venue in venues} == {"000", "001"}
