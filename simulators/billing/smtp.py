@@ -70,7 +70,7 @@ def parse_address(address: str) -> Mailbox | str:
     """The intake of a recipient address, or why it is refused (an SMTP reply)."""
     match = _ADDRESS.match(address.strip().strip("<>"))
     if not match or match["side"].lower() not in SIDES:
-        return f"550 5.1.1 <{address}>: no such mailbox; use {' or '.join(f'{s}@…' for s in SIDES)} (+<session>)"
+        return f"550 5.1.1 <{address}>: no such mailbox; use {' or '.join(f'{s}@...' for s in SIDES)} (+<session>)"
     session = match["session"] or DEFAULT_SESSION
     if not SESSION_ID.match(session):
         return f"553 5.1.3 <{address}>: invalid test session {session!r} (1-64 letters, digits, '.', '_', '-')"
@@ -138,6 +138,7 @@ class BillingSmtpServer:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._sweeper: threading.Thread | None = None
+        self._retry_at: dict[tuple[str, str, int], float] = {}  # (session, side, seq) -> next attempt (backoff)
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     @property
@@ -221,7 +222,8 @@ class BillingSmtpServer:
             for ledger in ledgers(self.runtime.store, side):
                 today = self.runtime.today(ledger.session)
                 for item in ledger.outbox(due_by=today):
-                    if item.get("reply_to") and not item.get("delivered") and item.get("next_attempt", 0) <= now:
+                    retry_at = self._retry_at.get((ledger.session, side, item["seq"]), 0.0)
+                    if item.get("reply_to") and not item.get("delivered") and retry_at <= now:
                         sent += self._deliver(ledger, item)
         return sent
 
@@ -257,8 +259,9 @@ class BillingSmtpServer:
                 client.send_message(message, from_addr=message["From"], to_addrs=[item["reply_to"]])
         except (OSError, smtplib.SMTPException) as exc:
             attempts = item.get("attempts", 0) + 1
-            ledger.update_outbox(item["seq"], attempts=attempts, last_error=f"{type(exc).__name__}: {exc}",
-                                 next_attempt=time.time() + min(MAX_RETRY_SECONDS, 2.0 ** attempts))
+            ledger.update_outbox(item["seq"], attempts=attempts, last_error=f"{type(exc).__name__}: {exc}")
+            self._retry_at[(ledger.session, ledger.side, item["seq"])] = time.time() + min(MAX_RETRY_SECONDS,
+                                                                                         2.0 ** attempts)
             self.runtime.journal(session=ledger.session, actor=side.actor, service="delivery", started=started,
                                  request_text=message.as_string(), response_text=str(exc),
                                  outcome="failed", meta={"kind": item["kind"], "seq": item["seq"],
