@@ -197,6 +197,11 @@ class SoapEndpoint:
                               f"client certificate is for FINESS {call.client_finess}, request speaks for "
                               f"{', '.join(claimed) or 'no FINESS'}")
 
+        effect = self._effect(rt, session, operation, message)
+        response = self._apply_before(effect, refuse, finish, state)
+        if response is not None:
+            return response
+
         # Replays: the same exchange id with another content is refused; the same content gets the same answer.
         digest = _digest(envelope.body_bytes)
         if exchange_id:
@@ -209,13 +214,11 @@ class SoapEndpoint:
                 if cached is not None:
                     state["outcome"] = cached.get("outcome", "ok")
                     state["meta"]["replayed"] = True
-                    return finish(Response(cached["body"].encode(), status=cached["status"],
-                                           content_type=cached["content_type"]))
-
-        effect = self._effect(rt, session, operation, message)
-        response = self._apply_before(effect, refuse, finish, state)
-        if response is not None:
-            return response
+                    body = cached["body"].encode()
+                    if effect.malformed_answer:
+                        state["outcome"] = "malformed_answer"
+                        body = body[: len(body) // 2]
+                    return finish(Response(body, status=cached["status"], content_type=cached["content_type"]))
 
         try:
             answer = handler(call)
@@ -229,12 +232,12 @@ class SoapEndpoint:
         from simulators.soap import envelope as build_envelope
 
         body = build_envelope(version, encode(answer, profile))
+        # an idempotent retry gets the real answer, not the one a behaviour garbled on the way out
+        self._remember(rt, session, exchange_id, self._xml_response(body, version), dict(state))
         if effect.malformed_answer:
             state["outcome"] = "malformed_answer"
             body = body[: len(body) // 2]  # truncated: not well-formed
-        response = finish(self._xml_response(body, version))
-        self._remember(rt, session, exchange_id, response, state)
-        return response
+        return finish(self._xml_response(body, version))
 
     # -- behaviours ---------------------------------------------------------------------------------
     def _effect(self, rt: Runtime, session: str, operation: str, message: Any) -> Effect:
@@ -253,6 +256,7 @@ class SoapEndpoint:
         if effect.delay_seconds:
             time.sleep(effect.delay_seconds)
         if effect.hang:
+            state["meta"]["held"] = True  # the client's own timeout ends this attempt, not our answer
             time.sleep(rt.settings.timeout_behaviour_seconds)
             return refuse("service.unavailable", "the AMC did not answer in time (timeout behaviour)")
         if effect.connection_reset:

@@ -221,8 +221,9 @@ def fallback_to_patient(ctx: CheckContext) -> None:
     status = ctx.facts.get("status")
     if not status:
         raise CheckSkipped("the driver reported no stay status")
-    if status.get("state") != "patient_billing":
-        raise _fail("stay state", "patient_billing", status.get("state"), "GAP stay status")
+    if status.get("billing", "patient" if status.get("state") == "patient_billing" else None) != "patient":
+        raise _fail("stay billing", "the patient (ROC abandoned for this stay)",
+                    f"{status.get('billing')} (state {status.get('state')})", "GAP stay status")
     reason = ctx.params.get("reason")
     if reason and not matches(str(status.get("fallback_reason") or ""), reason):
         raise _fail("fallback reason", reason, status.get("fallback_reason"), "GAP stay status")

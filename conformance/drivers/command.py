@@ -29,7 +29,7 @@ class CommandDriver:
         self.env = {"SIMPHONIE_SESSION": session, "SIMPHONIE_ANNUAIRE_URL": annuaire_url}
 
     def act(self, action: str, case: Any, params: dict[str, Any]) -> dict[str, Any]:
-        payload = json.dumps({"action": action, "case": case.to_json() if case is not None else None,
+        payload = json.dumps({"action": action, "case": case.to_dict() if case is not None else None,
                               "params": params, **{k.lower(): v for k, v in self.env.items()}})
         try:
             done = subprocess.run([*self.argv, action], input=payload, capture_output=True, text=True,

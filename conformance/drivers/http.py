@@ -33,13 +33,13 @@ class HttpDriver:
         venue = case.stay.venue_number if case is not None else params.get("venue", "")
         body = {"session": self.session, "annuaire_url": self.annuaire_url, "params": params}
         if action == "admit":
-            method, path, body = "POST", "/admit", {**body, "case": case.to_json()}
+            method, path, body = "POST", "/admit", {**body, "case": case.to_dict()}
         elif action == "status":
             method, path, body = "GET", f"/stays/{venue}", None
         else:
             method, path = "POST", f"/stays/{venue}/{action}"
             if case is not None:
-                body["case"] = case.to_json()
+                body["case"] = case.to_dict()
         try:
             response = self.http.request(method, self.base + path, json=body, timeout=self.timeout,
                                          params={"session": self.session} if body is None else None)

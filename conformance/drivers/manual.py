@@ -27,7 +27,7 @@ class ManualDriver:
         lines = [f"\n=== session {self.session}: please {action.upper()} on the GAP ===",
                  f"ROC annuaire to use: {self.annuaire_url}"]
         if case is not None:
-            lines.append(json.dumps(case.to_json(), indent=2, ensure_ascii=False))
+            lines.append(case.to_json())
         if params:
             lines.append(f"details: {json.dumps(params, ensure_ascii=False)}")
         lines.append("Press Enter when done (or type 'skip').")

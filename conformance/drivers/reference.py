@@ -1,0 +1,47 @@
+"""The `reference` driver: the bundled GAP (or one of its deliberately broken variants) in this process."""
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.drivers import DriverError, UnsupportedAction
+
+
+class ReferenceDriver:
+    name = "reference"
+
+    def __init__(self, *, variant: str = "reference", policy: Any = None, **_: Any) -> None:
+        from simulators.gap.variants import VARIANTS
+
+        if variant not in ("reference", *VARIANTS):
+            raise DriverError(f"unknown GAP variant {variant!r}; valid: reference, {', '.join(sorted(VARIANTS))}")
+        self.variant = variant
+        self.policy = policy
+        self.gap = None
+
+    def open(self, session: str, annuaire_url: str) -> None:
+        from simulators.gap.variants import build_gap
+
+        options = {"policy": self.policy} if self.policy is not None else {}
+        self.gap = build_gap(None if self.variant == "reference" else self.variant, annuaire_url, **options)
+
+    def act(self, action: str, case: Any, params: dict[str, Any]) -> dict[str, Any]:
+        if self.gap is None:
+            raise DriverError("driver not opened")
+        venue = case.venue if case is not None else params.get("venue")
+        if action == "admit":
+            status = self.gap.admit(case)
+        elif action == "update":
+            status = self.gap.update(venue, stay=case.stay, lines=case.lines)
+        elif action == "discharge":
+            status = self.gap.discharge(venue)
+        elif action == "cancel":
+            status = self.gap.cancel(venue, params.get("reason", "stay cancelled"))
+        elif action == "status":
+            status = self.gap.status(venue)
+        else:
+            raise UnsupportedAction(f"the reference driver does not {action} yet")
+        return status.to_dict()
+
+    def close(self) -> None:
+        if self.gap is not None:
+            self.gap.close()
