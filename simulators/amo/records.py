@@ -8,12 +8,18 @@ from __future__ import annotations
 from simulators.amo.messages import CdriAnswer, CdriRequest
 from simulators.amo.rights import AmoOrganisme, AmoStatus, Css, Exoneration, ExonerationReason, Quality, RightsPeriod
 from simulators.roc import records as _roc_records  # noqa: F401  (Header, Beneficiary, InsuredPerson)
-from simulators.roc.codec import Field, Record, RecordCodec, record_tags, register, register_codec
+from simulators.roc import codec
+from simulators.roc.codec import OTHER_RECORDS, Field, Record, RecordCodec, record_tags, register_codec
 from simulators.roc.kinds import DATE, INT, TEXT, TOKEN, code
 
 
 def _kwargs(cls: type):
     return lambda values: cls(**values)
+
+
+def register(record: Record) -> Record:
+    """Into the codec's registry of other profiles' records (RECORDS stays bench-roc-1's)."""
+    return codec.register(record, into=OTHER_RECORDS)
 
 
 register(Record("AmoOrganisme", (Field("regime", TOKEN), Field("caisse", TOKEN), Field("centre", TOKEN),

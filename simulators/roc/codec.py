@@ -56,10 +56,13 @@ class Record:
 
 
 RECORDS: dict[str, Record] = {}
+# Records of other profiles sharing this codec (CDRi: simulators/amo/records.py), kept apart so RECORDS stays the
+# ROC profile's; a profile compiles, from both, the records its mapping names.
+OTHER_RECORDS: dict[str, Record] = {}
 
 
-def register(record: Record) -> Record:
-    RECORDS[record.name] = record
+def register(record: Record, *, into: dict[str, Record] | None = None) -> Record:
+    (RECORDS if into is None else into)[record.name] = record
     return record
 
 
@@ -85,7 +88,8 @@ def _compile(profile: Profile) -> dict[str, _Compiled]:
     names = profile.names
     # A profile compiles the records its mapping names: several profiles (ROC, CDRi) share the registry.
     present = set(names.record_names)
-    compiled = {name: _Compiled(rec, names.record_tag(name)) for name, rec in RECORDS.items() if name in present}
+    compiled = {name: _Compiled(rec, names.record_tag(name))
+                for name, rec in {**RECORDS, **OTHER_RECORDS}.items() if name in present}
     for name, target in compiled.items():
         for f in target.record.fields:
             nested = compiled.get(f.kind) if isinstance(f.kind, str) else None
