@@ -156,56 +156,60 @@ def _dependant(kit: CaseKit) -> AmoCase:
                          "twins-rank-2")
 
 
+def _periods_case(kit: CaseKit, name: str, title: str, expected: str, period: RightsPeriod) -> AmoCase:
+    """Someone whose only rights period is `period`."""
+    return _population_case(kit, name, title, expected, lambda person: True,
+                            lambda record: replace(record, periods=(period,)))
+
+
+def _exoneration_case(kit: CaseKit, name: str, title: str, accept: Callable[[Beneficiary], bool],
+                      exoneration: Exoneration, note: str = "") -> AmoCase:
+    """Someone (fitting `accept`) with open rights and `exoneration`."""
+    expected = (f"CDRi OUVERTS with exoneration {exoneration.reason.value} {exoneration.start}.."
+                f"{exoneration.end or '(no end)'}"
+                f"{', reference ' + exoneration.reference if exoneration.reference else ''}{note}")
+    return _population_case(kit, name, title, expected, accept,
+                            lambda record: replace(record, exonerations=(exoneration,)))
+
+
 @amo_case("amo-rights-closed")
 def _closed(kit: CaseKit) -> AmoCase:
     end = date(kit.reference.year - 1, 12, 31)
-    return _population_case(
-        kit, "amo-rights-closed", "AMO rights closed before admission",
-        f"CDRi FERMES (last period ends {end}); a B2 invoice is rejected rights.closed",
-        lambda person: True,
-        lambda record: replace(record, periods=(RightsPeriod(date(kit.reference.year - 4, 1, 1), end),)))
+    return _periods_case(kit, "amo-rights-closed", "AMO rights closed before admission",
+                         f"CDRi FERMES (last period ends {end}); a B2 invoice is rejected rights.closed",
+                         RightsPeriod(date(kit.reference.year - 4, 1, 1), end))
 
 
 @amo_case("amo-rights-not-yet-open")
 def _not_yet_open(kit: CaseKit) -> AmoCase:
     opens = kit.reference + timedelta(days=10)
-    return _population_case(
-        kit, "amo-rights-not-yet-open", "AMO rights opening after admission",
-        f"CDRi NON_OUVERTS (rights open {opens}); a B2 invoice is rejected rights.not_yet_open",
-        lambda person: True,
-        lambda record: replace(record, periods=(RightsPeriod(opens, date(kit.reference.year + 2, 12, 31)),)))
+    return _periods_case(kit, "amo-rights-not-yet-open", "AMO rights opening after admission",
+                         f"CDRi NON_OUVERTS (rights open {opens}); a B2 invoice is rejected rights.not_yet_open",
+                         RightsPeriod(opens, date(kit.reference.year + 2, 12, 31)))
 
 
 @amo_case("amo-ald")
 def _ald(kit: CaseKit) -> AmoCase:
-    since = date(kit.reference.year - 2, 3, 15)
-    return _population_case(
-        kit, "amo-ald", "Long-term illness (ALD) exoneration",
-        f"CDRi OUVERTS with exoneration ALD since {since} (no end): the GAP bills the AMO at 100 %",
-        lambda person: kit.age(person) >= 60,
-        lambda record: replace(record, exonerations=(
-            Exoneration(ExonerationReason.ALD, since, None, "ALD-30"),)))
+    return _exoneration_case(kit, "amo-ald", "Long-term illness (ALD) exoneration",
+                             lambda person: kit.age(person) >= 60,
+                             Exoneration(ExonerationReason.ALD, date(kit.reference.year - 2, 3, 15), None, "ALD-30"),
+                             ": the GAP bills the AMO at 100 %")
 
 
 @amo_case("amo-maternity")
 def _maternity(kit: CaseKit) -> AmoCase:
-    start, end = kit.reference - timedelta(days=60), kit.reference + timedelta(days=60)
-    return _population_case(
-        kit, "amo-maternity", "Maternity exoneration",
-        f"CDRi OUVERTS with exoneration MATERNITE {start}..{end}",
-        lambda person: person.nir.body[0] == "2" and 20 <= kit.age(person) <= 42,
-        lambda record: replace(record, exonerations=(Exoneration(ExonerationReason.MATERNITY, start, end),)))
+    return _exoneration_case(kit, "amo-maternity", "Maternity exoneration",
+                             lambda person: person.nir.body[0] == "2" and 20 <= kit.age(person) <= 42,
+                             Exoneration(ExonerationReason.MATERNITY, kit.reference - timedelta(days=60),
+                                         kit.reference + timedelta(days=60)))
 
 
 @amo_case("amo-work-accident")
 def _work_accident(kit: CaseKit) -> AmoCase:
-    start, end = kit.reference - timedelta(days=7), kit.reference + timedelta(days=83)
-    return _population_case(
-        kit, "amo-work-accident", "Work accident (accident du travail)",
-        f"CDRi OUVERTS with exoneration AT {start}..{end}, reference AT-{kit.dataset.seed % 10**8:08d}",
-        lambda person: 20 <= kit.age(person) <= 64,
-        lambda record: replace(record, exonerations=(
-            Exoneration(ExonerationReason.WORK_ACCIDENT, start, end, f"AT-{kit.dataset.seed % 10**8:08d}"),)))
+    return _exoneration_case(kit, "amo-work-accident", "Work accident (accident du travail)",
+                             lambda person: 20 <= kit.age(person) <= 64,
+                             Exoneration(ExonerationReason.WORK_ACCIDENT, kit.reference - timedelta(days=7),
+                                         kit.reference + timedelta(days=83), f"AT-{kit.dataset.seed % 10**8:08d}"))
 
 
 @amo_case("amo-css")

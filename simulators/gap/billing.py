@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import requests
 
@@ -24,6 +24,10 @@ from simulators.domain import Attestation, Beneficiary, Establishment, Prestatio
 from simulators.domain.quotes import Quote
 from simulators.gap.client import SESSION_HEADER, RocClient
 from simulators.roc.messages import CancelRequest, ClcRequest, IdbRequest
+
+if TYPE_CHECKING:
+    from simulators.gap.cases import StayCase
+    from simulators.gap.status import StayStatus
 
 ENTRY_NUMBER_LENGTH = 9  # B2 / DRE-ES N° d'entrée; bench venue numbers have 10 digits
 
@@ -79,6 +83,21 @@ def price_through_roc(roc: RocClient, cdri: CdriClient, beneficiary: Beneficiary
     clc = roc.clc(endpoints["CLC"], ClcRequest(header(), idb.idb_reference, beneficiary, attestation, stay, lines))
     return PricedStay(beneficiary, attestation, establishment, stay, lines, clc.quote, clc.commitment_number,
                       amo.organisme.code, endpoints.get("ANN"))
+
+
+def priced_from_status(case: "StayCase", status: "StayStatus", cdri: CdriClient) -> PricedStay:
+    """A stay the reference GAP (simulators/gap/reference.py) committed, ready to bill: the CLC quote and
+    commitment from its StayStatus, the case as the GAP knows it (`gap.case_of(venue)`, after discharge), the AMO
+    organisme from CDRi. ValueError unless the stay is committed with a CLC quote and AMO rights are open."""
+    from simulators.gap.status import StayState
+
+    if status.state is not StayState.COMMITTED or status.quote is None or status.quote.source != "CLC":
+        raise ValueError(f"stay {status.venue} is {status.state.value}: only a committed stay with a CLC is billed")
+    amo = cdri.rights(case.beneficiary, case.stay.admission_date)
+    if amo.status is not AmoStatus.OPEN:
+        raise ValueError(f"AMO rights {amo.status.value} on {case.stay.admission_date}: no B2 invoice possible")
+    return PricedStay(case.beneficiary, case.attestation, case.establishment, case.stay, case.lines,
+                      status.quote.quote, status.commitment_number or "", amo.organisme.code)
 
 
 class BillingClient:

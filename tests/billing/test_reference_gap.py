@@ -81,3 +81,25 @@ def test_each_broken_variant_is_caught(roc, cdri, dataset, office, variant, side
         assert (side, 0, key) in accounts[-1].rejects
     if variant is Variant.PARTS_NOT_ADDING_UP:
         assert not accounts[0].parts_add_up  # the GAP's own books show it too
+
+
+def test_stays_committed_by_the_reference_gap_are_billed(server, session, cdri, dataset, office):
+    """The bridge the conformance runner uses: ReferenceGap (admit, discharge) → StayStatus → bill → reconcile."""
+    from simulators.gap.billing import priced_from_status
+    from simulators.gap.cases import StayCase
+    from simulators.gap.reference import ReferenceGap
+
+    with ReferenceGap(f"{server.url}/annuaire", session=session) as gap:
+        case = StayCase.from_persona(dataset.persona("rights-open"))
+        gap.admit(case)
+        status = gap.discharge(case.venue)
+        stay = priced_from_status(gap.case_of(case.venue), status, cdri)
+        refused = gap.admit(StayCase.from_persona(dataset.persona("rights-closed")))
+        with pytest.raises(ValueError):
+            priced_from_status(case, refused, cdri)
+    billing_office = office()
+    billing_office.bill([stay])
+    billing_office.fetch_returns()
+    [account] = billing_office.reconcile()
+    assert account.balanced and (account.amc_paid, account.patient_owes) == (stay.quote.amc_cents,
+                                                                              stay.quote.patient_cents)
