@@ -9,13 +9,16 @@ import time
 from email.message import EmailMessage
 
 import pytest
-import requests
 
+from simulators.billing.ledger import Ledger
 from simulators.billing.smtp import BillingSmtpServer, SmtpConfig, _Controller, lots_in, parse_address
 from simulators.billing_files import ProblemCode, read_ack, read_returns
 from simulators.pki import generate_pki
+from simulators.runtime import Runtime
+from simulators.settings import Settings
+from simulators.store import Store
 
-from .conftest import add_behaviour, amo_lot, case_item, journal, new_session
+from .conftest import add_behaviour, amo_lot, case_item, journal
 
 GAP = "facturation@chu.hospital.test"
 
@@ -140,24 +143,29 @@ def test_smtp_refusals(smtp, session, lot, server):
         assert client.send_message(message_with(lot, smtp.address("amo", session))) == {}  # sent again later
 
 
-def test_nothing_is_lost_when_the_gap_mail_server_is_down(runtime, mailbox, pki, lot, server):
-    session = new_session(server)
+def test_nothing_is_lost_when_the_gap_mail_server_is_down(tmp_path, mailbox, lot):
+    """Its own state file: the module's SMTP server (whose sweeper would deliver) must not see these items."""
+    settings = Settings(db_path=str(tmp_path / "state.sqlite"))
+    runtime = Runtime(settings, Store(settings.db_path))
     with BillingSmtpServer(runtime, SmtpConfig(relay=("127.0.0.1", 9), sweep_seconds=0.05)) as down:
         with smtplib.SMTP(down.host, down.port, timeout=5) as client:
-            client.send_message(message_with(lot, down.address("amo", session)))
+            client.send_message(message_with(lot, down.address("amo", "outage")))
         deadline = time.monotonic() + 5
-        while not [e for e in journal(server, session) if e["service"] == "delivery"] and time.monotonic() < deadline:
+        while not deliveries(runtime, "outage") and time.monotonic() < deadline:
             time.sleep(0.05)
-    failed = [e for e in journal(server, session) if e["service"] == "delivery"]
-    assert failed and failed[0]["outcome"] == "failed"
+    assert deliveries(runtime, "outage")[0].outcome == "failed"
     sink = mailbox[0]
     already = len(sink.messages)
-    with BillingSmtpServer(runtime, SmtpConfig(relay=("127.0.0.1", mailbox[1]), sweep_seconds=3600)) as back:
+    restarted = Runtime(settings, Store(settings.db_path))
+    with BillingSmtpServer(restarted, SmtpConfig(relay=("127.0.0.1", mailbox[1]), sweep_seconds=3600)) as back:
         assert back.deliver_due() == 2  # the ARL and the return, kept in the outbox
     sink.wait_for(already + 2)
-    assert read_ack(sink.of(session, "ack")[0]).accepted and len(sink.of(session, "return")) == 1
-    feed = requests.get(f"{server.url}/s/{session}/billing/amo/returns", timeout=5).json()
-    assert len(feed["items"]) == 1  # also over HTTP
+    assert read_ack(sink.of("outage", "ack")[0]).accepted and len(sink.of("outage", "return")) == 1
+    assert [i["delivered"] for i in Ledger(restarted.store, "outage", "amo").outbox()] == [True, True]
+
+
+def deliveries(runtime, session):
+    return [entry for _, entry in runtime.store.journal(session) if entry.service == "delivery"]
 
 
 def test_addresses_and_attachments():
