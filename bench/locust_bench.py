@@ -24,7 +24,7 @@ WARMUP_SECONDS = 1.0
 
 
 def _child_run(url: str, mode: str, users: int, seconds: float) -> dict[str, Any]:
-    from load.runner import child_env
+    from load.bundled import child_env
 
     command = [sys.executable, "-m", "bench.locust_bench", "--child", mode, "--url", url, "--users", str(users),
                "--seconds", str(seconds)]
@@ -46,7 +46,7 @@ def child(mode: str, url: str, users: int, seconds: float) -> dict[str, Any]:
     from load.answers import AnswerReader, SampledValidation, ValidationTally
     from load.loadprofile import read_profile
     from load.templates import Clock, StayPool, soap_headers
-    from load.users import RocGapUser, RunContext
+    from load.users import DeskUser, RocGapUser, RunContext
     from simulators.gap.client import ExchangeIds
     from simulators.profiles import load_profile
     from simulators.runtime import dataset_for_seed
@@ -54,7 +54,7 @@ def child(mode: str, url: str, users: int, seconds: float) -> dict[str, Any]:
 
     profile, dataset = load_profile(), dataset_for_seed(Settings().seed)
     plan = dataclasses.replace(read_profile("steady"), think_time=(0.0, 0.0))
-    RocGapUser.shared = RunContext(
+    DeskUser.shared = RunContext(
         plan=plan, annuaire_url="", pool=StayPool(dataset, profile, seed=5, worker_index=0, size=64),
         reader=AnswerReader(profile), validation=SampledValidation(profile, 0.05, ValidationTally()),
         headers=soap_headers(profile), clock=Clock(), ids=ExchangeIds())

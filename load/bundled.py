@@ -1,7 +1,9 @@
-"""The bench's own simulators for a load run: `simphonie serve` (gunicorn, several workers, SQLite WAL) in a
-child process on a free port, stopped when the run ends."""
+"""The bench's own services for a load run, each in a child process on a free port, stopped when the run ends:
+the simulators (`simphonie serve`: gunicorn, several workers, SQLite WAL) and a Caisse-AP payment terminal
+(`simphonie terminal --link tcp`)."""
 from __future__ import annotations
 
+import os
 import queue
 import re
 import subprocess
@@ -10,58 +12,61 @@ import threading
 from pathlib import Path
 from typing import IO
 
-_READY = re.compile(r"serving .* at (https?://\S+)")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class BundledError(RuntimeError):
-    """The simulators did not start; the message ends with the last lines of their log."""
+    """A bundled service did not start; the message ends with the last lines of its log."""
 
 
-class BundledSimulators:
-    """`with BundledSimulators(directory) as url:` — annuaire and AMC at `url` until the block ends."""
+def child_env() -> dict[str, str]:
+    """The environment of child processes: this project importable whatever the working directory."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
 
-    def __init__(self, directory: str | Path, *, workers: int = 2, threads: int = 8, seed: int | None = None,
-                 startup_timeout: float = 60.0) -> None:
+
+class ChildServer:
+    """A `simphonie` subcommand that prints its address when ready; `with` gives the address."""
+
+    name = "service"
+    ready = re.compile(r"(?P<address>\S+)")
+
+    def __init__(self, directory: str | Path, *, startup_timeout: float = 60.0) -> None:
         self.directory = Path(directory)
-        self.workers = workers
-        self.threads = threads
-        self.seed = seed
         self.startup_timeout = startup_timeout
-        self.log_path = self.directory / "simulators.log"
-        self.url: str | None = None
+        self.log_path = self.directory / f"{self.name}.log"
+        self.address: str | None = None
         self._process: subprocess.Popen[str] | None = None
         self._log: IO[str] | None = None
 
     def command(self) -> list[str]:
-        command = [sys.executable, "-m", "conformance.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-                   "--workers", str(self.workers), "--threads", str(self.threads), "--no-tls",
-                   "--actors", "annuaire,amc", "--db", str(self.directory / "simulators.sqlite")]
-        return command + (["--seed", str(self.seed)] if self.seed is not None else [])
+        raise NotImplementedError
 
     def start(self) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w", encoding="utf-8")
         self._process = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=self._log, text=True,
-                                         bufsize=1)
+                                         bufsize=1, env=child_env())
         lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._drain, args=(self._process.stdout, lines), daemon=True).start()
         try:
             while True:
                 line = lines.get(timeout=self.startup_timeout)
                 if line is None:
-                    raise BundledError(f"the simulators exited before serving (code {self._process.wait()})"
+                    raise BundledError(f"the {self.name} exited before serving (code {self._process.wait()})"
                                        f"{self._log_tail()}")
-                match = _READY.search(line)
+                match = self.ready.search(line)
                 if match:
-                    self.url = match.group(1)
-                    return self.url
+                    self.address = match.group("address")
+                    return self.address
         except queue.Empty:
             self.stop()
-            raise BundledError(f"the simulators did not start within {self.startup_timeout:g} s"
+            raise BundledError(f"the {self.name} did not start within {self.startup_timeout:g} s"
                                f"{self._log_tail()}") from None
 
     def _drain(self, stream: IO[str], lines: queue.Queue[str | None]) -> None:
-        """Read the server's stdout to the end (so it never blocks on a full pipe), copying it to the log."""
+        """Read the child's stdout to the end (so it never blocks on a full pipe), copying it to the log."""
         for line in stream:
             lines.put(line)
             try:
@@ -82,7 +87,7 @@ class BundledSimulators:
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            process.terminate()  # gunicorn's arbiter stops its workers gracefully on SIGTERM
+            process.terminate()  # both stop cleanly on SIGTERM (gunicorn's arbiter stops its workers)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -96,3 +101,32 @@ class BundledSimulators:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class BundledSimulators(ChildServer):
+    """`with BundledSimulators(directory) as url:` — annuaire and AMC (and DIAPASON) at `url`."""
+
+    name = "simulators"
+    ready = re.compile(r"serving .* at (?P<address>https?://\S+)")
+
+    def __init__(self, directory: str | Path, *, workers: int = 2, threads: int = 8, seed: int | None = None,
+                 actors: tuple[str, ...] = ("annuaire", "amc"), startup_timeout: float = 60.0) -> None:
+        super().__init__(directory, startup_timeout=startup_timeout)
+        self.workers, self.threads, self.seed, self.actors = workers, threads, seed, actors
+
+    def command(self) -> list[str]:
+        command = [sys.executable, "-m", "conformance.cli", "serve", "--host", "127.0.0.1", "--port", "0",
+                   "--workers", str(self.workers), "--threads", str(self.threads), "--no-tls",
+                   "--actors", ",".join(self.actors), "--db", str(self.directory / "simulators.sqlite")]
+        return command + (["--seed", str(self.seed)] if self.seed is not None else [])
+
+
+class BundledTerminal(ChildServer):
+    """`with BundledTerminal(directory) as "host:port":` — a Caisse-AP terminal over TCP, no cardholder delay."""
+
+    name = "terminal"
+    ready = re.compile(r"terminal on tcp at (?P<address>\S+:\d+)")
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "conformance.cli", "terminal", "--protocol", "caisse-ap", "--link", "tcp",
+                "--host", "127.0.0.1", "--port", "0", "--processing", "0"]

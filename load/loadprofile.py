@@ -21,12 +21,11 @@ PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 SCHEMA_PATH = Path(__file__).resolve().parent / "profile.schema.json"
 
 # mix key -> user class name in load.users (the registry the locustfile reads)
-USER_CLASSES: dict[str, str] = {"roc": "HospitalGapUser"}
-# mix keys that name traffic the bench will carry once its simulator exists, and why it is not there yet
+USER_CLASSES: dict[str, str] = {"roc": "HospitalGapUser", "diapason": "DiapasonDeskUser",
+                                 "terminal": "PaymentTerminalUser"}
+# mix keys that name traffic the bench will carry once its simulator is settled, and why it is not there yet
 PLANNED_USER_CLASSES: dict[str, str] = {
-    "cdri": "the CDRi users come with the AMO simulator (simulators/amo)",
-    "diapason": "the DIAPASON provider users are not built yet",
-    "terminal": "the payment terminal users are not built yet",
+    "cdri": "the CDRi users are not built yet (the AMO simulator was still changing)",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -38,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "soap_version": "1.1",
     "message_profile": "bench-roc-1",
     "timeout": 10.0,
-    "flow": {"annuaire": 1.0, "sim": 0.5, "clc": 0.9, "cancel": 0.05},
+    "flow": {"annuaire": 1.0, "sim": 0.5, "clc": 0.9, "cancel": 0.05, "refund": 0.05, "consent": 0.3},
     "validation": {"sample": 0.05},
 }
 
@@ -54,12 +53,18 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """The order of a stay is fixed (annuaire → IDB → SIM → CLC → cancellation → CLC); these are the shares."""
+    """The order of each user's steps is fixed; these are the shares.
+
+    ROC stay: annuaire → IDB → SIM → CLC → cancellation → CLC. DIAPASON: consent → notification → debit →
+    refund. Terminal: a payment, or a DIAPASON consent.
+    """
 
     annuaire: float = 1.0
     sim: float = 0.5
     clc: float = 0.9
     cancel: float = 0.05
+    refund: float = 0.05
+    consent: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,16 +22,16 @@ from locust.stats import StatsEntry
 from load.answers import AnswerReader, SampledValidation, ValidationTally
 from load.loadprofile import LoadProfile, Stage, profile_from_dict, stage_at
 from load.templates import Clock, StayPool, soap_headers
-from load.users import HospitalGapUser, RocGapUser, RunContext
+from load.users import DeskUser, DiapasonDeskUser, HospitalGapUser, PaymentTerminalUser, RocGapUser, RunContext
 from simulators.gap.client import ExchangeIds
 
-__all__ = ["HospitalGapUser", "ProfileShape"]  # what Locust picks up (RocGapUser is abstract)
+__all__ = ["DiapasonDeskUser", "HospitalGapUser", "PaymentTerminalUser", "ProfileShape"]  # what Locust runs
 
 CONFIG_OPTION = "--simphonie-config"
 POOL_SIZE = 64  # stays encoded per process at test start (distinct patients), reused with fresh venues
 TALLY = ValidationTally()
 _PEAK_USERS = [0]
-_USER_CLASSES = {cls.__name__: cls for cls in (HospitalGapUser,)}
+_USER_CLASSES = {cls.__name__: cls for cls in (HospitalGapUser, DiapasonDeskUser, PaymentTerminalUser)}
 
 
 @events.init_command_line_parser.add_listener
@@ -87,13 +87,17 @@ def _prepare(environment: Any, **kwargs: Any) -> None:
     pool = StayPool(build_dataset(plan.dataset_seed), profile, seed=plan.seed, worker_index=worker_index,
                     offset=plan.stay_offset, size=POOL_SIZE, soap_version=plan.soap_version)
     rng = random.Random(f"validation:{plan.seed}:{worker_index}")
-    RocGapUser.shared = RunContext(
+    terminal = config.get("terminal")
+    DeskUser.shared = RunContext(
         plan=plan, annuaire_url=config["annuaire_url"], pool=pool, reader=AnswerReader(profile),
         validation=SampledValidation(profile, plan.validation_sample, TALLY, rng),
-        headers=soap_headers(profile, plan.soap_version), clock=Clock(), ids=ExchangeIds())
-    RocGapUser.network_timeout = RocGapUser.connection_timeout = plan.timeout
-    if config.get("tls"):
-        RocGapUser.ssl_context_factory = staticmethod(_ssl_factory(config["tls"]))
+        headers=soap_headers(profile, plan.soap_version), clock=Clock(), ids=ExchangeIds(),
+        diapason_url=config.get("diapason_url"),
+        terminal=(terminal.rsplit(":", 1)[0], int(terminal.rsplit(":", 1)[1])) if terminal else None)
+    for cls in (RocGapUser, DiapasonDeskUser):
+        cls.network_timeout = cls.connection_timeout = plan.timeout
+        if config.get("tls"):
+            cls.ssl_context_factory = staticmethod(_ssl_factory(config["tls"]))
 
 
 @events.report_to_master.add_listener

@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from load.bundled import BundledError, BundledSimulators
+from load.bundled import PROJECT_ROOT, BundledError, BundledSimulators, BundledTerminal, child_env
 from load.loadprofile import LoadProfile
 from load.summary import console_text, summary_document, verdict_of, write_summary
 from load.thresholds import evaluate
 
 LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")
-PROJECT_ROOT = LOCUSTFILE.parent.parent
 EXIT_PASS, EXIT_BROKEN, EXIT_USAGE, EXIT_RUN_FAILED = 0, 1, 2, 3
 REPORT_FILES = {"summary": "summary.json", "html": "locust.html", "stats_csv": "locust_stats.csv",
                 "failures_csv": "locust_failures.csv", "history_csv": "locust_stats_history.csv",
@@ -77,6 +76,11 @@ class LoadRun:
     tls: Tls | None = None
     bench_session: bool = True  # a fresh test session when the target is a simphonie bench
     verbose: bool = False
+    diapason_url: str | None = None  # default: the target's /diapason/v1 (DIAPASON users only)
+    terminal: str | None = None  # host:port of a Caisse-AP terminal; default: a bundled one (terminal users only)
+
+    def uses(self, mix_key: str) -> bool:
+        return self.plan.mix.get(mix_key, 0) > 0
 
 
 # targets ------------------------------------------------------------------------------------------------------
@@ -89,22 +93,38 @@ def split_target(target: str) -> tuple[str, str]:
     return f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/") or "/annuaire"
 
 
+def split_terminal(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageProblem(f"--terminal: expected host:port of a Caisse-AP terminal, received {address!r}")
+    return host, int(port)
+
+
 def preflight(origin: str, timeout: float = 5.0) -> None:
-    parts = urlsplit(origin)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    """A TCP connection to an URL's host and port, or to `host:port`."""
+    if "://" in origin:
+        parts = urlsplit(origin)
+        host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    else:
+        host, port = split_terminal(origin)
     try:
-        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+        socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
         raise RunFailed(f"cannot reach the target {origin}: {exc}") from None
+
+
+def _requests_options(tls: Tls | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"timeout": 5}
+    if tls:
+        options.update(verify=tls.ca or True, cert=(tls.cert, tls.key) if tls.cert else None)
+    return options
 
 
 def open_bench_session(origin: str, plan: LoadProfile, tls: Tls | None) -> str | None:
     """When the target is a simphonie bench, a fresh test session for this run (its own commitments)."""
     import requests
 
-    options: dict[str, Any] = {"timeout": 5}
-    if tls:
-        options.update(verify=tls.ca or True, cert=(tls.cert, tls.key) if tls.cert else None)
+    options = _requests_options(tls)
     try:
         health = requests.get(f"{origin}/_bench/health", **options)
         if health.status_code != 200 or health.json().get("status") != "ok":
@@ -119,14 +139,17 @@ def open_bench_session(origin: str, plan: LoadProfile, tls: Tls | None) -> str |
     return name
 
 
+def prepare_diapason(diapason_url: str, tls: Tls | None) -> None:
+    """On a bench session, debits may follow the notification at once (no 3-day lead time)."""
+    import requests
+
+    answer = requests.put(f"{diapason_url}/profile", json={"notification_lead_days": 0}, **_requests_options(tls))
+    if answer.status_code != 200:
+        raise RunFailed(f"cannot set the DIAPASON lead time at {diapason_url}: HTTP {answer.status_code} "
+                        f"{answer.text[:200]}")
+
+
 # commands -----------------------------------------------------------------------------------------------------
-def child_env() -> dict[str, str]:
-    """The environment of child processes: this project importable whatever the working directory."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
-    return env
-
-
 def locust_command(run: LoadRun, config: dict[str, Any], origin: str) -> list[str]:
     report = run.report_dir
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", origin,
@@ -179,10 +202,11 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 # the run ------------------------------------------------------------------------------------------------------
-def _measure(run: LoadRun, origin: str, annuaire_url: str) -> dict[str, Any]:
+def _measure(run: LoadRun, origin: str, facts: dict[str, Any]) -> dict[str, Any]:
     measurements_path = run.report_dir / "measurements.json"
     measurements_path.unlink(missing_ok=True)
-    config = {"profile": run.plan.to_dict(), "source": run.plan.source, "annuaire_url": annuaire_url,
+    config = {"profile": run.plan.to_dict(), "source": run.plan.source, "annuaire_url": facts["annuaire_url"],
+              "diapason_url": facts["diapason_url"], "terminal": facts["terminal"],
               "measurements": str(measurements_path),
               "tls": {k: v for k, v in vars(run.tls).items() if v} if run.tls else None}
     timeout = run.plan.duration + GRACE_SECONDS
@@ -208,29 +232,42 @@ def run_load(run: LoadRun, echo: Callable[[str], None] = print) -> int:
     plan, report = run.plan, run.report_dir
     report.mkdir(parents=True, exist_ok=True)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    facts: dict[str, Any] = {"target": run.target, "annuaire_url": None, "session": None}
+    facts: dict[str, Any] = {"target": run.target, "annuaire_url": None, "session": None,
+                             "diapason_url": None, "terminal": run.terminal}
     measurements: dict[str, Any] | None = None
     results = []
     try:
         with ExitStack() as stack:
             if run.target is None:
                 echo(f"starting the bundled simulators ({run.server_workers} gunicorn workers)...")
+                actors = ("annuaire", "amc") + (("diapason",) if run.uses("diapason") else ())
                 facts["target"] = stack.enter_context(
-                    BundledSimulators(report, workers=run.server_workers, seed=plan.dataset_seed))
+                    BundledSimulators(report, workers=run.server_workers, seed=plan.dataset_seed, actors=actors))
+            if run.uses("terminal") and run.terminal is None:
+                echo("starting a bundled Caisse-AP terminal...")
+                facts["terminal"] = stack.enter_context(BundledTerminal(report))
             origin, path = split_target(facts["target"])
             preflight(origin)
+            if facts["terminal"]:
+                preflight(facts["terminal"])
             if run.bench_session:
                 facts["session"] = open_bench_session(origin, plan, run.tls)
-            facts["annuaire_url"] = origin + (f"/s/{facts['session']}" if facts["session"] else "") + path
+            prefix = origin + (f"/s/{facts['session']}" if facts["session"] else "")
+            facts["annuaire_url"] = prefix + path
+            if run.uses("diapason"):
+                facts["diapason_url"] = (run.diapason_url or prefix + "/diapason/v1").rstrip("/")
+                if facts["session"]:
+                    prepare_diapason(facts["diapason_url"], run.tls)
             echo(f"load profile {plan.name}: up to {plan.users} users for {plan.duration:g} s against "
                  f"{facts['annuaire_url']} ({run.distribution.label})")
-            measurements = _measure(run, origin, facts["annuaire_url"])
+            measurements = _measure(run, origin, facts)
         results = evaluate(plan.thresholds, measurements)
         verdict, reason = verdict_of(results)
     except (RunFailed, BundledError) as exc:
         verdict, reason = "error", f"the run failed: {exc}"
     document = summary_document(
         plan=plan, target=facts["target"], annuaire_url=facts["annuaire_url"], session=facts["session"],
+        diapason_url=facts["diapason_url"], terminal=facts["terminal"],
         mode=run.distribution.label, processes=run.distribution.processes, started_at=started,
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), verdict=verdict, reason=reason,
         measurements=measurements, results=results,

@@ -29,18 +29,20 @@ def verdict_of(results: Sequence[ThresholdResult]) -> tuple[str, str]:
 
 
 def summary_document(*, plan: LoadProfile | None, target: str | None, annuaire_url: str | None,
-                     session: str | None, mode: str, processes: int | None, started_at: str, finished_at: str,
+                     session: str | None, mode: str, diapason_url: str | None = None, terminal: str | None = None, processes: int | None, started_at: str, finished_at: str,
                      verdict: str, reason: str, measurements: Mapping[str, Any] | None,
                      results: Sequence[ThresholdResult], reports: Mapping[str, str]) -> dict[str, Any]:
     return {
         "kind": KIND,
         "version": VERSION,
         "profile": ({"name": plan.name, "source": plan.source, "users": plan.users, "duration_s": plan.duration,
-                     "shape": plan.shape_kind, "seed": plan.seed, "dataset_seed": plan.dataset_seed,
+                     "shape": plan.shape_kind, "mix": dict(plan.mix), "seed": plan.seed, "dataset_seed": plan.dataset_seed,
                      "stay_offset": plan.stay_offset, "message_profile": plan.message_profile}
                     if plan else None),
         "target": target,
         "annuaire_url": annuaire_url,
+        "diapason_url": diapason_url,
+        "terminal": terminal,
         "session": session,
         "mode": mode,
         "processes": processes,
@@ -80,12 +82,13 @@ def console_text(document: Mapping[str, Any]) -> str:
     measurements = document.get("measurements") or {}
     operations = measurements.get("operations") or {}
     if operations:
-        lines.append(f"  {'operation':<10} {'requests':>9} {'failures':>9} {'req/s':>8} "
+        width = max(10, *(len(name) for name in operations))
+        lines.append(f"  {'operation':<{width}} {'requests':>9} {'failures':>9} {'req/s':>8} "
                      f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
         names = [name for name in operations if name != "total"] + ["total"]
         for name in names:
             op = operations[name]
-            lines.append(f"  {name:<10} {op['requests']:>9} {op['failures']:>9} {op['rps']:>8.1f} "
+            lines.append(f"  {name:<{width}} {op['requests']:>9} {op['failures']:>9} {op['rps']:>8.1f} "
                          f"{_ms(op['p50_ms']):>7} {_ms(op['p95_ms']):>7} {_ms(op['p99_ms']):>7}")
         validation = measurements.get("validation") or {}
         lines.append(f"  sampled answers valid against the profile: {validation.get('valid', 0)} of "

@@ -1,19 +1,27 @@
-"""Locust user classes: simulated GAP traffic. Imports Locust (and so gevent's patching): only the locustfile
+"""Locust user classes: simulated desk traffic. Imports Locust (and so gevent's patching): only the locustfile
 imports this module.
 
-A `RocGapUser` walks stays the way a hospital's GAP does: annuaire (unless its route is cached), IDB at
+A `HospitalGapUser` walks stays the way a hospital's GAP does: annuaire (unless its route is cached), IDB at
 admission, sometimes a SIM, the CLC at discharge, and now and then a cancellation followed by a new CLC. Request
 bodies come pre-encoded from the process's `StayPool`; answers are read with patterns, a sampled share validated.
 Each request is named by its operation (ANNUAIRE, IDB, SIM, CLC, ANN) in Locust's statistics.
+
+A `DiapasonDeskUser` registers a consent with the DIAPASON provider, notifies the amount, debits it, and
+sometimes refunds part of it. A `PaymentTerminalUser` speaks Caisse-AP over TCP to a payment terminal (a
+payment, or a DIAPASON consent) and reports each exchange through Locust's request event. All of them take
+their stays (FINESS, venue) from the same pool, so no two users of a run share one.
 """
 from __future__ import annotations
 
 import itertools
+import json
 import random
+import time
 from dataclasses import dataclass
-from typing import ClassVar
+from datetime import date, timedelta
+from typing import Any, ClassVar
 
-from locust import FastHttpUser, task
+from locust import FastHttpUser, User, task
 
 from load.answers import AnswerReader, SampledValidation
 from load.loadprofile import LoadProfile
@@ -33,12 +41,13 @@ class RunContext:
     headers: dict[str, dict[str, str]]
     clock: Clock
     ids: ExchangeIds
+    diapason_url: str | None = None  # .../diapason/v1, session prefix included
+    terminal: tuple[str, int] | None = None  # Caisse-AP terminal over TCP
 
 
-class RocGapUser(FastHttpUser):
-    """Base of the ROC users: sending one pre-encoded request and judging its answer."""
+class DeskUser:
+    """What every user class shares: the run context, a seeded random per user, the profile's think time."""
 
-    abstract = True
     shared: ClassVar[RunContext | None] = None
     _serials: ClassVar[itertools.count] = itertools.count()
 
@@ -46,12 +55,21 @@ class RocGapUser(FastHttpUser):
         if self.shared is None:
             raise RuntimeError("the load context is not set: run the users through load/locustfile.py")
         plan = self.shared.plan
-        self.rng = random.Random(f"{plan.seed}:{self.shared.pool.worker_index}:{next(self._serials)}")
-        self.routes: dict[tuple[str, str, str], dict[str, str]] = {}
+        self.rng = random.Random(f"{plan.seed}:{self.shared.pool.worker_index}:{next(DeskUser._serials)}")
 
     def wait_time(self) -> float:
         low, high = self.shared.plan.think_time
         return self.rng.uniform(low, high) if high else 0.0
+
+
+class RocGapUser(DeskUser, FastHttpUser):
+    """Base of the ROC users: sending one pre-encoded request and judging its answer."""
+
+    abstract = True
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.routes: dict[tuple[str, str, str], dict[str, str]] = {}
 
     def send(self, operation: str, url: str, visit: Visit, **values: str) -> bytes | None:
         """POST one request of the visit; the answer's bytes when it succeeded, None when it failed."""
@@ -113,3 +131,85 @@ class HospitalGapUser(RocGapUser):
     def commit(self, urls: dict[str, str], visit: Visit, reference: str) -> str | None:
         answer = self.send("CLC", urls["CLC"], visit, reference=reference)
         return self.shared.reader.commitment_number(answer) if answer else None
+
+
+# DIAPASON ------------------------------------------------------------------------------------------------------
+APPROVED_PAN = "497010******9435"  # the sandbox acquirer approves this card (its last four digits pick the answer)
+
+
+class DiapasonDeskUser(DeskUser, FastHttpUser):
+    """The desk after a stay: consent (at admission), notification of the amount, debit, sometimes a refund."""
+
+    def post(self, name: str, path: str, body: dict[str, Any], key: str | None = None) -> dict[str, Any] | None:
+        headers = {"Content-Type": "application/json"}
+        if key:
+            headers["Idempotency-Key"] = key
+        with self.client.post(f"{self.shared.diapason_url}{path}", data=json.dumps(body).encode(),
+                              headers=headers, name=name, catch_response=True) as response:
+            try:
+                answer = json.loads(response.content or b"null")
+            except ValueError:
+                answer = None
+            if response.status_code != 201 or not isinstance(answer, dict):
+                code = answer.get("code") if isinstance(answer, dict) else None
+                response.failure(f"HTTP {response.status_code}" + (f" ({code})" if code else ""))
+                return None
+            response.success()
+            return answer
+
+    @task
+    def stay(self) -> None:
+        visit = self.shared.pool.next_visit()
+        drawn, venue = visit.templates.drawn, visit.venue
+        today = date.today()
+        consent = self.post("DIAPASON consent", "/consents", {
+            "token": f"tok_load_{venue}_{self.rng.getrandbits(32):08x}", "masked_pan": APPROVED_PAN,
+            "card_expiry": f"{(today.year + 2) % 100:02d}12", "ceiling_cents": 20_000,
+            "expires_on": (today + timedelta(days=60)).isoformat(),
+            "finess": str(drawn.establishment.finess_geographique), "venue": venue, "patient_ref": f"IPP{venue}"})
+        if consent is None:
+            return
+        amount = self.rng.randint(500, 15_000)
+        invoice = f"INV-{venue}"
+        if self.post("DIAPASON notification", f"/consents/{consent['id']}/notifications",
+                     {"amount_cents": amount, "invoice_ref": invoice}) is None:
+            return
+        debit = self.post("DIAPASON debit", f"/consents/{consent['id']}/debits",
+                          {"amount_cents": amount, "invoice_ref": invoice}, key=f"debit-{venue}")
+        if debit is not None and self.rng.random() < self.shared.plan.flow.refund:
+            self.post("DIAPASON refund", f"/debits/{debit['id']}/refunds",
+                      {"amount_cents": max(1, amount // 2), "reason": "stay corrected"}, key=f"refund-{venue}")
+
+
+# payment terminal ----------------------------------------------------------------------------------------------
+class TerminalRefused(Exception):
+    """The terminal answered, but not `AE=10` (done)."""
+
+
+class PaymentTerminalUser(DeskUser, User):
+    """A cash register on a Caisse-AP terminal over TCP: a payment, or a DIAPASON consent (token in CF)."""
+
+    @task
+    def transaction(self) -> None:
+        from hardware_emulator.caisse_ap import client
+
+        consent = self.rng.random() < self.shared.plan.flow.consent
+        amount = 20_000 if consent else self.rng.randint(500, 15_000)
+        pairs = [("CZ", "0300"), ("CJ", "012345678901"), ("CA", "01"), ("CB", str(amount)),
+                 ("CD", "7" if consent else "0"), ("CE", "978")]
+        host, port = self.shared.terminal
+        started, answers, error = time.perf_counter(), [], None
+        try:
+            answers = client.request(host, port, pairs, timeout=self.shared.plan.timeout)
+            final = answers[-1] if answers else {}
+            if final.get("AE") != "10":
+                error = TerminalRefused(f"AE={final.get('AE')} AF={final.get('AF')}")
+            elif consent and not final.get("CF"):
+                error = TerminalRefused("consent without a token (CF)")
+        except OSError as exc:
+            error = exc
+        self.environment.events.request.fire(
+            request_type="TCP", name="TPE consent" if consent else "TPE payment",
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=sum(len(k) + len(v) for answer in answers for k, v in answer.items()),
+            exception=error, context={})

@@ -85,19 +85,24 @@ def _check_modes(profile, target, master, worker, processes, master_host, expect
               help="Client certificate (PEM) for mutual TLS.")
 @click.option("--client-key", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Key of the client certificate, when not in the same file.")
+@click.option("--diapason-url", default=None, metavar="URL",
+              help="DIAPASON provider API for the diapason users (default: the target's /diapason/v1).")
+@click.option("--terminal", default=None, metavar="HOST:PORT",
+              help="Caisse-AP terminal for the terminal users (default: start a bundled one).")
 @click.option("--no-session", is_flag=True, help="Against a simphonie bench, use its default session "
                                                   "instead of a fresh test session for the run.")
 @click.option("--verbose", "-v", is_flag=True, help="Show Locust's own output.")
 @click.pass_context
 def load(ctx, profile, target, users, duration, processes, master, worker, master_host, master_port,
          master_bind_host, expect_workers, wait_workers, seed, stay_offset, report_dir, server_workers, ca_cert,
-         client_cert, client_key, no_session, verbose) -> None:
+         client_cert, client_key, diapason_url, terminal, no_session, verbose) -> None:
     """Run a load PROFILE with Locust and judge it against its thresholds.
 
     PROFILE is steady, morning-peak, spike, soak or the path of a YAML profile. Exit code 0 when every
     threshold holds, 1 when one breaks, 2 for usage errors, 3 when the run itself failed.
     """
-    from load.runner import Distribution, LoadRun, Tls, UsageProblem, run_load, run_worker, split_target
+    from load.runner import (Distribution, LoadRun, Tls, UsageProblem, run_load, run_worker, split_target,
+                             split_terminal)
 
     _check_modes(profile, target, master, worker, processes, master_host, expect_workers, users, duration)
     mode = "worker" if worker else "master" if master else "local"
@@ -112,13 +117,16 @@ def load(ctx, profile, target, users, duration, processes, master, worker, maste
     try:
         plan = read_profile(profile).with_overrides(users=users, duration=duration, seed=seed,
                                                     stay_offset=stay_offset)
-        if target is not None:
-            split_target(target)
+        for url in (target, diapason_url):
+            if url is not None:
+                split_target(url)
+        if terminal is not None:
+            split_terminal(terminal)
     except (ProfileError, UsageProblem) as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(2)
     tls = Tls(ca=ca_cert, cert=client_cert, key=client_key) if (ca_cert or client_cert) else None
     run = LoadRun(plan=plan, report_dir=Path(report_dir or f"reports/out/load/{plan.name}"), target=target,
                   distribution=dist, server_workers=server_workers, tls=tls, bench_session=not no_session,
-                  verbose=verbose)
+                  verbose=verbose, diapason_url=diapason_url, terminal=terminal)
     ctx.exit(run_load(run, click.echo))

@@ -22,6 +22,7 @@ from tests.load.conftest import run_cli
     (["steady", "--duration", "soon"], "expected seconds or a duration like 90s, 5m, 1h30m"),
     (["nope"], "nope:(top level): no such load profile"),
     (["steady", "--target", "ftp://host"], "--target: expected an http(s) URL"),
+    (["steady", "--terminal", "localhost"], "--terminal: expected host:port of a Caisse-AP terminal"),
 ])
 def test_usage_errors_exit_2(args, message):
     result = run_cli(*args)

@@ -62,7 +62,8 @@ def test_meaning_errors_after_the_schema():
     with pytest.raises(ProfileError) as caught:
         profile_from_dict(document, "spike.yaml")
     assert str(caught.value).splitlines() == [
-        "spike.yaml:mix.cdri: the CDRi users come with the AMO simulator (simulators/amo); available: roc",
+        "spike.yaml:mix.cdri: the CDRi users are not built yet (the AMO simulator was still changing); "
+        "available: roc, diapason, terminal",
         "spike.yaml:shape.stages.1.until: stages must end in order: 0.2 comes after 0.35",
         "spike.yaml:think_time: expected [min, max], received min 2 above max 1",
     ]
