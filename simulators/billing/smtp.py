@@ -19,7 +19,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +139,10 @@ class BillingSmtpServer:
         self._stopping = threading.Event()
         self._sweeper: threading.Thread | None = None
         self._retry_at: dict[tuple[str, str, int], float] = {}  # (session, side, seq) -> next attempt (backoff)
+        self._waiting: set[str] | None = None  # sessions holding undelivered items (None: not scanned yet)
+        self._arrived: set[str] = set()  # sessions that received mail since the last pass
+        self._arrived_lock = threading.Lock()
+        self._pass_lock = threading.Lock()  # one delivery pass at a time (the sweeper, or a caller)
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     @property
@@ -196,6 +200,8 @@ class BillingSmtpServer:
                 work.append((mailbox, data, policy))
         receipts = [receive_lot(self.runtime, mailbox.session, mailbox.side, data, channel="smtp", reply_to=reply_to,
                                 policy=policy, tls=tls) for mailbox, data, policy in work]
+        with self._arrived_lock:
+            self._arrived.update(mailbox.session for mailbox, _, _ in work)
         self._wake.set()
         ids = ", ".join(f"{r.side}:{r.lot_id} ({'positive' if r.accepted else 'negative'} ARL)" for r in receipts)
         return f"250 2.0.0 {len(receipts)} lot(s) received: {ids}"
@@ -213,18 +219,35 @@ class BillingSmtpServer:
                 pass
 
     def deliver_due(self) -> int:
-        """Send every due, undelivered ARL and return whose lot came by SMTP; the number sent."""
+        """Send every due, undelivered ARL and return whose lot came by SMTP; the number sent.
+
+        The first pass reads every session (items left by an earlier process); later passes only the sessions
+        that received mail since or still hold undelivered items (a delayed return, a relay outage).
+        """
         if self.config.relay is None:
             return 0
-        sent = 0
-        now = time.time()
+        with self._pass_lock:
+            return self._pass()
+
+    def _pass(self) -> int:
+        with self._arrived_lock:
+            arrived, self._arrived = self._arrived, set()
+        sessions = None if self._waiting is None else self._waiting | arrived
+        sent, waiting, now = 0, set(), time.time()
         for side in SIDES:
-            for ledger in ledgers(self.runtime.store, side):
+            chosen = (ledgers(self.runtime.store, side) if sessions is None
+                      else (Ledger(self.runtime.store, session, side) for session in sessions))
+            for ledger in chosen:
                 today = self.runtime.today(ledger.session)
-                for item in ledger.outbox(due_by=today):
+                for item in ledger.outbox():
+                    if not item.get("reply_to") or item.get("delivered"):
+                        continue
                     retry_at = self._retry_at.get((ledger.session, side, item["seq"]), 0.0)
-                    if item.get("reply_to") and not item.get("delivered") and retry_at <= now:
-                        sent += self._deliver(ledger, item)
+                    if date.fromisoformat(item["due"]) <= today and retry_at <= now and self._deliver(ledger, item):
+                        sent += 1
+                    else:
+                        waiting.add(ledger.session)
+        self._waiting = waiting  # mail arriving during this pass is in _arrived for the next one
         return sent
 
     def _message(self, ledger: Ledger, item: dict[str, Any]) -> EmailMessage:

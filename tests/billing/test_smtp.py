@@ -9,6 +9,7 @@ import time
 from email.message import EmailMessage
 
 import pytest
+import requests
 
 from simulators.billing.ledger import Ledger
 from simulators.billing.smtp import BillingSmtpServer, SmtpConfig, _Controller, lots_in, parse_address
@@ -113,6 +114,21 @@ def test_starttls_and_a_lot_in_the_body(smtp, mailbox, session, lot, pki, server
     assert read_ack(sink.of(session, "ack")[0]).accepted
     [entry] = [e for e in journal(server, session, "amo-billing") if e["service"] == "lot"]
     assert (entry["meta"]["channel"], entry["meta"]["tls"], entry["meta"]["reply_to"]) == ("smtp", True, GAP)
+
+
+def test_a_delayed_return_is_mailed_when_the_session_clock_reaches_it(smtp, mailbox, session, lot, server):
+    sink = mailbox[0]
+    add_behaviour(server, session, name="billing_return_delay:5d").raise_for_status()
+    requests.put(f"{server.url}/_bench/sessions/{session}/clock", json={"date": "2026-12-01"}, timeout=5)
+    already = len(sink.messages)
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=5) as client:
+        client.send_message(message_with(lot, smtp.address("amo", session)))
+    sink.wait_for(already + 1)
+    assert len(sink.of(session, "ack")) == 1 and sink.of(session, "return") == []
+    requests.put(f"{server.url}/_bench/sessions/{session}/clock", json={"date": "2026-12-06"}, timeout=5)
+    sink.wait_for(already + 2)
+    [returned] = sink.of(session, "return")
+    assert read_returns(returned).created.isoformat() == "2026-12-06"
 
 
 def test_a_broken_lot_by_smtp_gets_a_negative_arl(smtp, mailbox, session, lot):
