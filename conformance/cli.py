@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "terminal": "hardware_emulator.cli:terminal",
     "run": "conformance.commands.run:run",
     "demo": "conformance.commands.demo:demo",
+    "billing-smtp": "simulators.billing.cli:billing_smtp",
     "requirements": "conformance.commands.requirements:requirements",
     "load": "conformance.commands.load:load",
 }

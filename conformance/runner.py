@@ -164,7 +164,10 @@ class Runner:
                     result = self._step(state, step)
                     steps.append(result)
                     self._emit(StepFinished(scenario.id, result))
-                    if result.status in (Outcome.ERROR, Outcome.FAIL) and not isinstance(step, ExpectStep):
+                    if result.status is Outcome.FAIL and not message:
+                        # the SUT missed a step (e.g. never called): still judge it on the checks that follow
+                        message = f"step {step.index} ({step.describe()}): {result.message}"
+                    if result.status is Outcome.ERROR:
                         status, message = result.status, f"step {step.index} ({step.describe()}): {result.message}"
                         break
             except ScenarioError as exc:

@@ -29,7 +29,7 @@ class Settings:
     workers: int = 1
     max_body_bytes: int = 262_144
     max_xml_depth: int = 64
-    timeout_behaviour_seconds: float = 30.0
+    timeout_behaviour_seconds: float = 61.0  # held until the client gives up, at most this long
     public_url: str | None = None  # base URL the annuaire advertises; default: the URL the request came to
     tls: bool = False
     tls_dir: str = "pki"

@@ -67,6 +67,28 @@ def _reset_connection() -> None:
             pass
 
 
+def _hold(seconds: float) -> bool:
+    """Hold the request up to `seconds`; True as soon as the client closes its side (it timed out), which
+    also frees this server thread early. TLS sockets cannot be peeked: they are held the whole time."""
+    import select
+
+    sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if sock is None or hasattr(sock, "cipher"):
+            time.sleep(left)
+            break
+        try:
+            readable, _, _ = select.select([sock], [], [], min(left, 0.05))
+            if readable and sock.recv(1, socket.MSG_PEEK) == b"":
+                return True
+            if readable:
+                time.sleep(min(left, 0.05))  # pipelined bytes, not a close: keep holding
+        except (OSError, ValueError):
+            return True
+    return False
+
+
 class SoapEndpoint:
     """A SOAP service of one actor, as a Flask view. `targets(message)` names what behaviours can target
     (NIR, numéro AMC); `contact(call)` gives the AMC contact that turns `<Erreur>` into `<Erreur2>`."""
@@ -257,7 +279,7 @@ class SoapEndpoint:
             time.sleep(effect.delay_seconds)
         if effect.hang:
             state["meta"]["held"] = True  # the client's own timeout ends this attempt, not our answer
-            time.sleep(rt.settings.timeout_behaviour_seconds)
+            state["meta"]["client_gave_up"] = _hold(rt.settings.timeout_behaviour_seconds)
             return refuse("service.unavailable", "the AMC did not answer in time (timeout behaviour)")
         if effect.connection_reset:
             _reset_connection()

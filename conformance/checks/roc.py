@@ -202,7 +202,8 @@ def no_cancelled_commitment_use(ctx: CheckContext) -> None:
 
 
 @check("roc.gap.requests_coherent",
-       verifies=["ROC-DAT-001", "ROC-DAT-004", "ROC-DAT-006", "ROC-DAT-008", "ROC-FLT-020", "ROC-MSG-006"],
+       verifies=["ROC-DAT-001", "ROC-DAT-004", "ROC-DAT-006", "ROC-DAT-008", "ROC-DAT-009", "ROC-FLT-020",
+                 "ROC-MSG-006"],
        title="the AMC refused nothing because of the GAP's own data (NIR key, FINESS, amounts, dates, XML)")
 def requests_coherent(ctx: CheckContext) -> None:
     own = ("fault:beneficiary.nir_key_invalid", "fault:finess.invalid", "fault:amounts.incoherent",
@@ -400,3 +401,24 @@ def line_refused(ctx: CheckContext) -> None:
         if line.amc_cents and matches(line.refusal, "coverage.line_not_covered"):
             raise _fail(f"line {line.line_number} AMC amount", 0, line.amc_cents,
                         f"answers #{index} {entry.service}/Ligne[{line.line_number}]", [index], "answers")
+
+
+@check("roc.gap.client_timeout", verifies=["ROC-FLT-042"],
+       title="on an AMC that holds the request, the GAP gives up between its minimal and maximal timeout",
+       params=params_schema({"min_wait_s": {"type": "number", "minimum": 0},
+                             "max_wait_s": {"type": "number", "minimum": 0}}))
+def client_timeout(ctx: CheckContext) -> None:
+    """Held attempts (timeout behaviour) record how long the GAP waited before closing the connection."""
+    low = float(ctx.params.get("min_wait_s", 5.0)) * 1000 - 200  # network and scheduling slack
+    high = float(ctx.params.get("max_wait_s", 60.0)) * 1000
+    held = [(i, e) for i, e in enumerate(ctx.journal) if e.meta.get("held")]
+    if not held:
+        raise CheckSkipped("the AMC held no request in this scenario")
+    for index, entry in held:
+        if entry.meta.get("client_gave_up") and entry.duration_ms < low:
+            raise _fail("client timeout", f"at least {low / 1000 + 0.2:g} s", f"{entry.duration_ms / 1000:.1f} s",
+                        f"journal #{index} {entry.service}", [index])
+        if not entry.meta.get("client_gave_up") and entry.duration_ms >= high:
+            raise _fail("client timeout", f"at most {high / 1000:g} s",
+                        f"still waiting after {entry.duration_ms / 1000:.1f} s", f"journal #{index} {entry.service}",
+                        [index])
