@@ -21,7 +21,7 @@ from locust.stats import StatsEntry
 
 from load.answers import AnswerReader, SampledValidation, ValidationTally
 from load.loadprofile import LoadProfile, Stage, profile_from_dict, stage_at
-from load.templates import Clock, StayPool, soap_headers
+from load.templates import Clock, StayPool, establishment_for, soap_headers
 from load.users import DeskUser, DiapasonDeskUser, HospitalGapUser, PaymentTerminalUser, RocGapUser, RunContext
 from simulators.gap.client import ExchangeIds
 
@@ -84,8 +84,10 @@ def _prepare(environment: Any, **kwargs: Any) -> None:
     config, plan = run_config(environment)
     profile = load_profile(plan.message_profile)
     worker_index = max(0, getattr(environment.runner, "worker_index", 0))
-    pool = StayPool(build_dataset(plan.dataset_seed), profile, seed=plan.seed, worker_index=worker_index,
-                    offset=plan.stay_offset, size=POOL_SIZE, soap_version=plan.soap_version)
+    dataset = build_dataset(plan.dataset_seed)
+    establishment = establishment_for(dataset, config["finess"]) if config.get("finess") else None
+    pool = StayPool(dataset, profile, seed=plan.seed, worker_index=worker_index, offset=plan.stay_offset,
+                    size=POOL_SIZE, soap_version=plan.soap_version, establishment=establishment)
     rng = random.Random(f"validation:{plan.seed}:{worker_index}")
     terminal = config.get("terminal")
     DeskUser.shared = RunContext(
@@ -151,7 +153,8 @@ def measurements(environment: Any) -> dict[str, Any]:
         "workers": len(runner.worker_indexes) if isinstance(runner, MasterRunner) else 1,
         "operations": operations,
         "validation": TALLY.to_dict(),
-        "errors": [{"operation": e.name, "error": e.to_name(), "occurrences": e.occurrences} for e in errors],
+        "errors": [{"operation": e.name, "error": e.to_name().removeprefix(f"{e.method} {e.name}: "),
+                    "occurrences": e.occurrences} for e in errors],
     }
 
 

@@ -76,6 +76,7 @@ class LoadRun:
     tls: Tls | None = None
     bench_session: bool = True  # a fresh test session when the target is a simphonie bench
     verbose: bool = False
+    finess: str | None = None  # every request speaks for this FINESS (default: the client certificate's CN)
     diapason_url: str | None = None  # default: the target's /diapason/v1 (DIAPASON users only)
     terminal: str | None = None  # host:port of a Caisse-AP terminal; default: a bundled one (terminal users only)
 
@@ -111,6 +112,16 @@ def preflight(origin: str, timeout: float = 5.0) -> None:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
         raise RunFailed(f"cannot reach the target {origin}: {exc}") from None
+
+
+def certificate_finess(cert_path: str) -> str | None:
+    """The FINESS a client certificate stands for: its common name (as `simphonie pki` issues them)."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    certificate = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else None
 
 
 def _requests_options(tls: Tls | None) -> dict[str, Any]:
@@ -207,6 +218,7 @@ def _measure(run: LoadRun, origin: str, facts: dict[str, Any]) -> dict[str, Any]
     measurements_path.unlink(missing_ok=True)
     config = {"profile": run.plan.to_dict(), "source": run.plan.source, "annuaire_url": facts["annuaire_url"],
               "diapason_url": facts["diapason_url"], "terminal": facts["terminal"],
+              "finess": run.finess or (certificate_finess(run.tls.cert) if run.tls and run.tls.cert else None),
               "measurements": str(measurements_path),
               "tls": {k: v for k, v in vars(run.tls).items() if v} if run.tls else None}
     timeout = run.plan.duration + GRACE_SECONDS

@@ -8,6 +8,7 @@ a run, in any process, ever touch the same stay.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from simulators.data.dataset import MAX_DRAWS_PER_WORKER, Dataset, DrawnStay
+from simulators.domain import Establishment
+from simulators.domain.identifiers import Finess
 from simulators.gap.client import make_header
 from simulators.profiles import Profile
 from simulators.roc import (AnnuaireRequest, CancelRequest, ClcRequest, IdbRequest, SimRequest, encode)
@@ -143,17 +146,31 @@ class Visit:
         return self.templates.route_key
 
 
+def establishment_for(dataset: Dataset, finess: str) -> Establishment:
+    """The dataset's establishment with this FINESS (juridique or géographique), else one standing for it alone.
+
+    With mutual TLS a GAP speaks for the FINESS of its client certificate, so every request of the run does."""
+    for establishment in dataset.establishments:
+        if finess in (str(establishment.finess_juridique), str(establishment.finess_geographique)):
+            return establishment
+    parsed = Finess.parse(finess)
+    return Establishment(parsed, parsed, f"FINESS {finess}")
+
+
 class StayPool:
     """Visits for one load process: `size` stays encoded up front, then reused with fresh venue numbers.
 
     Visit n has venue `{worker:03d}{offset + n:07d}`; the first `size` visits are exactly the stays
     `draw_stays(seed, size, worker, offset)` draws (distinct patients), later ones reuse their templates.
+    `establishment`, when given, replaces the drawn stays' (a run speaking for one FINESS).
     """
 
     def __init__(self, dataset: Dataset, profile: Profile, *, seed: int, worker_index: int, offset: int = 0,
-                 size: int = 64, soap_version: str = "1.1") -> None:
+                 size: int = 64, soap_version: str = "1.1", establishment: Establishment | None = None) -> None:
         size = max(1, min(size, MAX_DRAWS_PER_WORKER - offset))
         drawn = dataset.draw_stays(seed, size, worker_index, offset)
+        if establishment is not None:
+            drawn = tuple(dataclasses.replace(stay, establishment=establishment) for stay in drawn)
         self.templates = tuple(encode_stay(stay, profile, soap_version) for stay in drawn)
         self.worker_index = worker_index
         self.offset = offset

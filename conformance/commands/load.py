@@ -85,6 +85,8 @@ def _check_modes(profile, target, master, worker, processes, master_host, expect
               help="Client certificate (PEM) for mutual TLS.")
 @click.option("--client-key", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Key of the client certificate, when not in the same file.")
+@click.option("--finess", default=None, help="Every request speaks for this FINESS (default: the CN of "
+                                                  "--client-cert, else each stay's establishment).")
 @click.option("--diapason-url", default=None, metavar="URL",
               help="DIAPASON provider API for the diapason users (default: the target's /diapason/v1).")
 @click.option("--terminal", default=None, metavar="HOST:PORT",
@@ -95,7 +97,7 @@ def _check_modes(profile, target, master, worker, processes, master_host, expect
 @click.pass_context
 def load(ctx, profile, target, users, duration, processes, master, worker, master_host, master_port,
          master_bind_host, expect_workers, wait_workers, seed, stay_offset, report_dir, server_workers, ca_cert,
-         client_cert, client_key, diapason_url, terminal, no_session, verbose) -> None:
+         client_cert, client_key, finess, diapason_url, terminal, no_session, verbose) -> None:
     """Run a load PROFILE with Locust and judge it against its thresholds.
 
     PROFILE is steady, morning-peak, spike, soak or the path of a YAML profile. Exit code 0 when every
@@ -128,5 +130,5 @@ def load(ctx, profile, target, users, duration, processes, master, worker, maste
     tls = Tls(ca=ca_cert, cert=client_cert, key=client_key) if (ca_cert or client_cert) else None
     run = LoadRun(plan=plan, report_dir=Path(report_dir or f"reports/out/load/{plan.name}"), target=target,
                   distribution=dist, server_workers=server_workers, tls=tls, bench_session=not no_session,
-                  verbose=verbose, diapason_url=diapason_url, terminal=terminal)
+                  verbose=verbose, finess=finess, diapason_url=diapason_url, terminal=terminal)
     ctx.exit(run_load(run, click.echo))

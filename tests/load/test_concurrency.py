@@ -1,7 +1,9 @@
 """The simulators under gunicorn (4 workers x 4 threads, one SQLite WAL file) under parallel CLC and cancellation:
-no commitment lost, none given twice, never two active for a stay, and two sessions on the same stays never mix."""
+no commitment lost, none given twice, never two active for a stay, and two sessions on the same stays never mix.
+What the API answers is also read back from the database file by a fresh connection, as a restarted server would."""
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -22,10 +24,25 @@ ROUNDS = 3
 EXPECTED_REFUSALS = {"commitment.active_exists", "commitment.already_cancelled"}
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory):
-    with BundledSimulators(tmp_path_factory.mktemp("concurrency"), workers=4, threads=4) as url:
-        yield url
+SERVE_FORK_BUG = ("simphonie serve builds a fail-fast app in the gunicorn arbiter and its SQLite connection is "
+                  "closed after the workers are forked: WAL/SHM files are deleted under the workers, requests get "
+                  "'disk I/O error' (HTTP 500) and commitments the API gave are missing from the file. Seen with "
+                  "the DIAPASON actor mounted; fix proposed to the lead (close that store before serving)")
+
+
+@pytest.fixture(scope="module", params=[
+    ("annuaire", "amc"),
+    pytest.param(("annuaire", "amc", "diapason"), marks=pytest.mark.xfail(reason=SERVE_FORK_BUG, strict=False)),
+], ids=["roc-actors", "with-diapason"])
+def bench(request, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("concurrency")
+    with BundledSimulators(directory, workers=4, threads=4, actors=request.param) as url:
+        yield url, directory / "simulators.sqlite"
+
+
+def _stored_on_disk(path, session: str) -> list[tuple[str, str]]:
+    with sqlite3.connect(path, timeout=30) as db:
+        return sorted(db.execute("SELECT number, status FROM commitments WHERE session = ?", (session,)))
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,7 @@ def _cancel(url, session, drawn, endpoints, number):
 
 
 def test_parallel_clc_and_cancellation_lose_nothing_duplicate_nothing_and_keep_sessions_apart(bench):
+    bench, database = bench
     stays = dataset_for_seed(Settings().seed).draw_stays(seed=7, n=STAYS, worker_index=42)
     sessions = [f"conc-{uuid.uuid4().hex[:8]}-{side}" for side in "ab"]
     for session in sessions:
@@ -127,3 +145,4 @@ def test_parallel_clc_and_cancellation_lose_nothing_duplicate_nothing_and_keep_s
             per_stay[commitment["venue"]][2] += commitment["status"] == "active"
         for venue, (clcs, cancels, actives) in per_stay.items():
             assert actives <= 1 and actives == clcs - cancels, (venue, clcs, cancels, actives)
+        assert _stored_on_disk(database, session) == sorted((c["number"], c["status"]) for c in stored)

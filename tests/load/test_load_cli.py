@@ -66,3 +66,11 @@ def test_the_cli_and_the_runner_do_not_import_locust_or_gevent():
             "load.templates; print(sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
+
+
+def test_the_finess_of_a_client_certificate_is_its_common_name(tmp_path):
+    from load.runner import certificate_finess
+    from simulators.pki import generate_pki
+
+    generate_pki(tmp_path, ["750000010"])
+    assert certificate_finess(str(tmp_path / "clients" / "750000010.pem")) == "750000010"

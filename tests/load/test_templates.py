@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from load.templates import SLOT_MARKERS, Clock, StayPool, Template, TemplateError, encode_stay, soap_headers
+from load.templates import (SLOT_MARKERS, Clock, StayPool, Template, TemplateError, encode_stay, establishment_for,
+                            soap_headers)
 from simulators.profiles import load_profile
 from simulators.roc import decode
 from simulators.runtime import dataset_for_seed
@@ -76,3 +77,14 @@ def test_the_clock_formats_once_per_second():
     assert clock() is first and first == b"2023-11-14T22:13:20+00:00"
     now[0] += 1
     assert clock() == b"2023-11-14T22:13:21+00:00"
+
+
+def test_a_run_can_speak_for_one_finess(profile, dataset):
+    chu = dataset.establishment("chu")
+    assert establishment_for(dataset, str(chu.finess_juridique)) is chu
+    alone = establishment_for(dataset, "750000010")
+    assert str(alone.finess_juridique) == str(alone.finess_geographique) == "750000010"
+    pool = StayPool(dataset, profile, seed=1, worker_index=0, size=3, establishment=alone)
+    assert {v.templates.drawn.establishment for v in (pool.next_visit() for _ in range(3))} == {alone}
+    body = pool.templates[0].requests["CLC"].render(VALUES)
+    assert b">750000010<" in body and str(chu.finess_geographique).encode() not in body
