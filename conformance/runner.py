@@ -49,6 +49,7 @@ class RunConfig:
     driver_options: dict[str, Any] = field(default_factory=dict)
     await_poll_s: float = 0.05
     tls: dict[str, Any] = field(default_factory=dict)  # cert / verify for calls to the SUT and the bench
+    environment: dict[str, Any] = field(default_factory=dict)  # facts of bundled services, handed to drivers
 
 
 def _remove_line(case: Any) -> Any:
@@ -194,7 +195,7 @@ class Runner:
             annuaire = f"{self.config.bench_url}/s/{state.session}/annuaire"
             try:
                 state.driver = make_driver(self.config.driver, target=self.config.target,
-                                           **self.config.driver_options)
+                                           environment=self.config.environment, **self.config.driver_options)
                 state.driver.open(state.session, annuaire)
             except (DriverError, KeyError) as exc:
                 raise ScenarioError(f"driver {self.config.driver}: {exc}") from None

@@ -31,7 +31,7 @@ def demo(report_dir: str, seed: int, parallel: int) -> None:
             codes[sut] = execute(
                 suites=[], sut=sut, driver="reference", target=None, bench_url=simulators.url, seed=seed, tags=(),
                 ids=(), report_dir=str(root / sut), formats=["json", "junit", "html"], parallel=parallel,
-                run_id=f"demo-{sut}-{seed}", driver_options=driver_options)
+                run_id=f"demo-{sut}-{seed}", driver_options=driver_options, environment=simulators.environment)
     click.echo("\n=== summary ===")
     for sut, code in codes.items():
         verdict = {0: "conformant", 1: "NON-CONFORMANT", 2: "usage/config error", 3: "bench error"}[code]

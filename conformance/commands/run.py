@@ -33,7 +33,8 @@ def default_suites(sut: str) -> list[Path]:
 
 def execute(*, suites: list[str], sut: str, driver: str, target: str | None, bench_url: str | None, seed: int,
             tags: tuple[str, ...], ids: tuple[str, ...], report_dir: str, formats: list[str], parallel: int,
-            run_id: str, driver_options: dict[str, Any], echo=click.echo, bundle: bool = True) -> int:
+            run_id: str, driver_options: dict[str, Any], echo=click.echo, bundle: bool = True,
+            environment: dict[str, Any] | None = None) -> int:
     """The whole run; returns the exit code. Shared by `run` and `demo`."""
     from conformance.checks import builtin
     from conformance.events import Broadcast
@@ -69,15 +70,18 @@ def execute(*, suites: list[str], sut: str, driver: str, target: str | None, ben
             if problem:
                 echo(f"error: the {what} at {url} is unreachable: {problem}", err=True)
                 return EXIT_BENCH
+    environment = dict(environment or {})
     with contextlib.ExitStack() as stack:
         if bench_url is None and not (sut == "amc" and target):
             from conformance.session_bench import bundled_simulators
 
-            bench_url = stack.enter_context(bundled_simulators(seed=seed)).url
+            bundled = stack.enter_context(bundled_simulators(seed=seed))
+            bench_url, environment = bundled.url, {**bundled.environment, **environment}
             echo(f"bundled simulators at {bench_url}")
         report = ReportSink(report_dir, formats, bundle="evidence.zip" if bundle else None)
         config = RunConfig(sut=sut, driver=driver, bench_url=bench_url, target=target, seed=seed,
-                           run_id=run_id or f"s{seed}", parallel=parallel, driver_options=driver_options)
+                           run_id=run_id or f"s{seed}", parallel=parallel, driver_options=driver_options,
+                           environment=environment)
         run = Runner(config, Broadcast([TextProgress(sys.stdout), report]), registry=registry,
                      dataset=dataset).run(chosen_suites, scenarios)
     for name, path in sorted(report.written.items()):

@@ -1,26 +1,39 @@
-"""The `reference` driver: the bundled GAP (or one of its deliberately broken variants) in this process."""
+"""The `reference` driver: the bundled GAP (or one of its deliberately broken variants) in this process.
+
+ROC actions are built in; other flows (billing, DIAPASON...) register their actions in `REFERENCE_ACTIONS`
+as "module:function", called as `function(driver, case, params) -> dict` (the stay status, JSON-ready).
+"""
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from conformance.drivers import DriverError, UnsupportedAction
+
+REFERENCE_ACTIONS: dict[str, str] = {}
 
 
 class ReferenceDriver:
     name = "reference"
 
-    def __init__(self, *, variant: str = "reference", policy: Any = None, **_: Any) -> None:
+    def __init__(self, *, variant: str = "reference", policy: Any = None, environment: dict[str, Any] | None = None,
+                 **_: Any) -> None:
         from simulators.gap.variants import VARIANTS
 
         if variant not in ("reference", *VARIANTS):
             raise DriverError(f"unknown GAP variant {variant!r}; valid: reference, {', '.join(sorted(VARIANTS))}")
         self.variant = variant
         self.policy = policy
+        self.environment = dict(environment or {})  # facts of the bundled services (acquirer address...)
+        self.extras: dict[str, Any] = {}  # state kept by registered actions for the scenario
         self.gap = None
+        self.session = ""
+        self.annuaire_url = ""
 
     def open(self, session: str, annuaire_url: str) -> None:
         from simulators.gap.variants import build_gap
 
+        self.session, self.annuaire_url = session, annuaire_url
         options = {"policy": self.policy} if self.policy is not None else {}
         self.gap = build_gap(None if self.variant == "reference" else self.variant, annuaire_url, **options)
 
@@ -38,10 +51,16 @@ class ReferenceDriver:
             status = self.gap.cancel(venue, params.get("reason", "stay cancelled"))
         elif action == "status":
             status = self.gap.status(venue)
+        elif action in REFERENCE_ACTIONS:
+            module_name, _, attribute = REFERENCE_ACTIONS[action].partition(":")
+            return getattr(importlib.import_module(module_name), attribute)(self, case, params)
         else:
             raise UnsupportedAction(f"the reference driver does not {action} yet")
         return status.to_dict()
 
     def close(self) -> None:
+        for closable in self.extras.values():
+            if hasattr(closable, "close"):
+                closable.close()
         if self.gap is not None:
             self.gap.close()
