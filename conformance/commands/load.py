@@ -124,6 +124,13 @@ def load(ctx, profile, target, users, duration, processes, master, worker, maste
                 split_target(url)
         if terminal is not None:
             split_terminal(terminal)
+        if finess is not None:
+            from simulators.domain.identifiers import Finess, InvalidIdentifier
+
+            try:
+                Finess.parse(finess)
+            except InvalidIdentifier as exc:
+                raise UsageProblem(f"--finess: {exc}") from None
     except (ProfileError, UsageProblem) as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(2)

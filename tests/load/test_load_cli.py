@@ -23,6 +23,7 @@ from tests.load.conftest import run_cli
     (["nope"], "nope:(top level): no such load profile"),
     (["steady", "--target", "ftp://host"], "--target: expected an http(s) URL"),
     (["steady", "--terminal", "localhost"], "--terminal: expected host:port of a Caisse-AP terminal"),
+    (["steady", "--finess", "123"], "--finess: "),
 ])
 def test_usage_errors_exit_2(args, message):
     result = run_cli(*args)
