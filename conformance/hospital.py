@@ -95,6 +95,11 @@ def _reuse_exchange_id(request: Any, facts: dict[str, Any]) -> Any:
         header, exchange_id=previous, timestamp=header.timestamp + timedelta(minutes=1)))
 
 
+@mutation("unknown_routing")
+def _unknown_routing(request: Any, facts: dict[str, Any]) -> Any:
+    return dataclasses.replace(request, critere_secondaire="ZZ", type_convention="ZZ")
+
+
 @mutation("unknown_amc")
 def _unknown_amc(request: Any, facts: dict[str, Any]) -> Any:
     return dataclasses.replace(request, numero_amc="999999999")
@@ -163,6 +168,8 @@ class HospitalSide:
     def send(self, operation: str, case: Any, params: dict[str, Any], facts: dict[str, Any]) -> JournalEntry:
         if operation == "raw":
             return self._send_raw(case, params, facts)
+        if operation == "wsdl":
+            return self._get_wsdl(case, params, facts)
         if params.get("repeat"):
             return self._repeat(facts)
         if operation not in OPERATIONS:
@@ -175,7 +182,9 @@ class HospitalSide:
             if name not in MUTATIONS:
                 raise SendError(f"unknown mutation {name!r}; valid: {', '.join(sorted(MUTATIONS))}")
             request = MUTATIONS[name](request, facts)
-        url = self.annuaire_url if service == "ANNUAIRE" else self._endpoint(service, case, facts)
+        # `to` sends the request to another service's endpoint (an operation the service does not offer)
+        to = str(params.get("to", service)).upper()
+        url = self.annuaire_url if to == "ANNUAIRE" else self._endpoint(to, case, facts)
         soap_version = params.get("soap_version")
         if soap_version:
             self.client.soap_version = type(self.client.soap_version)(str(soap_version))
@@ -234,6 +243,31 @@ class HospitalSide:
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             request=body[:4096].decode("utf-8", "replace"), response=content.decode("utf-8", "replace"),
             outcome=outcome, meta={"url": url, "http_status": status, "operation": "raw", "bytes_sent": len(body)})
+        self.answers.append(entry)
+        return entry
+
+    def _get_wsdl(self, case: Any, params: dict[str, Any], facts: dict[str, Any]) -> JournalEntry:
+        """GET <endpoint>?wsdl: ok when a WSDL document comes back."""
+        from datetime import datetime, timezone
+
+        from lxml import etree
+
+        service = str(params.get("service", "IDB")).upper()
+        url = self.annuaire_url if service == "ANNUAIRE" else self._endpoint(service, case, facts)
+        at = datetime.now(timezone.utc)
+        outcome, text, status = "ok", "", None
+        try:
+            text = self.client.wsdl(url).decode("utf-8", "replace")
+            root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+            if etree.QName(root).localname != "definitions":
+                outcome = f"invalid_answer:not a WSDL (<{etree.QName(root).localname}>)"
+            status = 200
+        except (RocTransportError, etree.XMLSyntaxError) as exc:
+            outcome = f"transport:{getattr(exc, 'key', 'request.malformed_xml')}"
+        entry = JournalEntry(session=self.session, actor="bench", service=service,
+                             at=at.isoformat(timespec="milliseconds"), duration_ms=0.0, request=f"GET {url}?wsdl",
+                             response=text[:20000], outcome=outcome,
+                             meta={"url": url, "http_status": status, "operation": "wsdl"})
         self.answers.append(entry)
         return entry
 

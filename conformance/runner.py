@@ -134,7 +134,10 @@ class Runner:
             for future in [pool.submit(play, i) for i in range(len(scenarios))]:
                 future.result()
         final = tuple(r for r in results if r is not None)
-        verdicts = judge_requirements(load_catalogue().requirements, final)
+        judged_actors = {"gap": {"gap"}, "amc": {"amc", "annuaire"}}[self.config.sut]
+        relevant = [r for r in load_catalogue().requirements if str(getattr(r.actor, "value", r.actor)).lower()
+                    in judged_actors]
+        verdicts = judge_requirements(relevant, final)
         run = RunResult(info=info, scenarios=final, requirements=tuple(verdicts),
                         duration_s=round(time.perf_counter() - started, 3))
         self.sink.handle(RunFinished(run))
