@@ -37,7 +37,10 @@ def serve(actors, host, port, workers, threads, tls, db_path, seed, config) -> N
             dataset = dataset_for_seed(settings.seed)
             generate_pki(settings.tls_dir, sorted({str(e.finess_geographique) for e in dataset.establishments} |
                                                   {str(e.finess_juridique) for e in dataset.establishments}))
-    create_app(settings)  # fail fast (bad profile, unwritable database) before forking workers
+    # Fail fast (bad profile, unwritable database) before forking workers, then close that app's SQLite
+    # connection: one left open in the arbiter would be closed after the fork and take the WAL files away
+    # from under the workers.
+    create_app(settings).extensions["simphonie"].store.close()
 
     def ready(url: str) -> None:
         click.echo(f"simphonie-bench serving {', '.join(settings.actors)} at {url} "
