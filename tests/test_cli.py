@@ -98,3 +98,53 @@ def test_serve_runs_gunicorn_with_two_workers_and_serves_the_flow(tmp_path):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.mark.slow
+def test_serve_tls_requires_the_right_client_certificate(tmp_path):
+    """`simphonie serve --tls` under gunicorn: the PKI is generated on first use, the certificate of the
+    request's FINESS is served, another FINESS's is refused with finess.not_authorised, an expired one at TLS."""
+    import requests
+
+    from simulators.gap.client import RocFaultError
+    from simulators.pki import PkiPaths
+    from tests.amc.flows import endpoints, idb_request
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "serve", "--tls", "--port", "0", "--workers", "2",
+         "--db", str(tmp_path / "state.sqlite")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=tmp_path)
+    try:
+        url, lines, deadline = None, [], time.monotonic() + 90
+        while time.monotonic() < deadline and url is None:
+            line = process.stdout.readline()
+            lines.append(line)
+            match = re.search(r"serving annuaire, amc at (https://\S+)", line)
+            url = match.group(1) if match else None
+        assert url, "".join(lines)
+        pki = PkiPaths(tmp_path / "pki")
+        dataset = dataset_for_seed(Settings().seed)
+        persona = dataset.persona("rights-open")
+        own = str(persona.establishment.finess_geographique)
+        other = next(str(e.finess_geographique) for e in dataset.establishments if str(e.finess_geographique) != own)
+
+        def client(finess: str) -> RocClient:
+            return RocClient(f"{url}/annuaire", cert=tuple(map(str, pki.client(finess))), verify=str(pki.ca_cert),
+                             finess_geographique=own, finess_juridique=str(persona.establishment.finess_juridique))
+
+        with client(own) as roc:
+            urls = endpoints(roc, persona)
+            assert roc.idb(urls["IDB"], idb_request(roc, persona)).coverage.status.value == "open"
+        with client(other) as roc, pytest.raises(RocFaultError) as caught:
+            endpoints(roc, persona)
+        assert caught.value.key == "finess.not_authorised"
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(f"{url}/_bench/health", cert=tuple(map(str, pki.client("expired"))),
+                         verify=str(pki.ca_cert), timeout=5)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
