@@ -160,6 +160,8 @@ class Store:
         self.path = str(path)
         self.default_seed = default_seed
         self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []  # every thread's connection, so close() closes them all
+        self._opened_lock = threading.Lock()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._connection().executescript(_SCHEMA)  # executescript manages its own transaction
@@ -174,6 +176,8 @@ class Store:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=30000")
             self._local.db = db
+            with self._opened_lock:
+                self._opened.append(db)
         return db
 
     class _Tx:
@@ -191,10 +195,12 @@ class Store:
         return Store._Tx(self._connection())
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
+        """Close every connection this store opened (all threads): never carry one across a fork."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for db in opened:
             db.close()
-            self._local.db = None
+        self._local = threading.local()
 
     # -- sessions -----------------------------------------------------------------------------------
     def ensure_session(self, session: str, *, seed: int | None = None) -> SessionInfo:

@@ -24,15 +24,9 @@ ROUNDS = 3
 EXPECTED_REFUSALS = {"commitment.active_exists", "commitment.already_cancelled"}
 
 
-SERVE_FORK_BUG = ("simphonie serve builds a fail-fast app in the gunicorn arbiter and its SQLite connection is "
-                  "closed after the workers are forked: WAL/SHM files are deleted under the workers, requests get "
-                  "'disk I/O error' (HTTP 500) and commitments the API gave are missing from the file. Seen with "
-                  "the DIAPASON actor mounted; fix proposed to the lead (close that store before serving)")
-
-
 @pytest.fixture(scope="module", params=[
     ("annuaire", "amc"),
-    pytest.param(("annuaire", "amc", "diapason"), marks=pytest.mark.xfail(reason=SERVE_FORK_BUG, strict=False)),
+    ("annuaire", "amc", "diapason"),
 ], ids=["roc-actors", "with-diapason"])
 def bench(request, tmp_path_factory):
     directory = tmp_path_factory.mktemp("concurrency")
