@@ -40,9 +40,19 @@ ROUTING_CHANGES = "routing_change"  # store document kind: one per changed AMC
 
 
 def session_directory(runtime: Any, session: str) -> Directory:
-    """The directory of a session: its dataset plus the routing changes applied through the control API."""
+    """The directory of a session: its dataset plus the routing changes applied through the control API
+    (read once per request)."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        cached = g.get("simphonie_directory")
+        if cached is not None and cached[0] == session:
+            return cached[1]
     changes = tuple(
         RoutingChange(body["numero_amc"], body["from_host_id"], body["to_host_id"])
         for _, body in runtime.store.documents(session, ROUTING_CHANGES)
     )
-    return directory_of(runtime.dataset(session), changes)
+    directory = directory_of(runtime.dataset(session), changes)
+    if has_request_context():
+        g.simphonie_directory = (session, directory)
+    return directory

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-_CANDIDATE = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+_DIGIT_RUN = re.compile(r"\d{13,}")  # maximal runs; PANs are the runs of 13 to 19 digits
 
 
 def luhn_valid(digits: str) -> bool:
@@ -37,11 +37,21 @@ def _is_pan(digits: str) -> bool:
     return luhn_valid(digits) and not is_nir(digits)
 
 
+def _candidate(run: str) -> bool:
+    return len(run) <= 19 and _is_pan(run)
+
+
 def find_pans(text: str) -> list[str]:
     """Every Luhn-valid 13–19 digit run in `text` that is not a NIR (what a PAN-leak check looks for)."""
-    return [m.group(0) for m in _CANDIDATE.finditer(text) if _is_pan(m.group(0))]
+    return [m.group(0) for m in _DIGIT_RUN.finditer(text) if _candidate(m.group(0))]
 
 
 def mask_text(text: str) -> str:
     """Mask every Luhn-valid card number in `text` (NIRs with a valid key are left alone)."""
-    return _CANDIDATE.sub(lambda m: mask_pan(m.group(0)) if _is_pan(m.group(0)) else m.group(0), text)
+    return _DIGIT_RUN.sub(lambda m: mask_pan(m.group(0)) if _candidate(m.group(0)) else m.group(0), text)
+
+
+def mask_counting(text: str) -> tuple[str, int]:
+    """`text` masked, and how many card numbers had to be masked (a leak to report, not just to hide)."""
+    pans = find_pans(text)
+    return (mask_text(text), len(pans)) if pans else (text, 0)

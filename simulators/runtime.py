@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
 
 from simulators.behaviours import Effect, combine, parse_behaviour
 from simulators.journal import JournalEntry
-from simulators.masking import mask_text
+from simulators.masking import mask_counting
 from simulators.settings import Settings
 from simulators.store import DEFAULT_SESSION, Store
 
@@ -47,13 +47,20 @@ class Runtime:
     def forget_session(self, session: str) -> None:
         self._known_sessions.discard(session)
 
+    def session_info(self, session: str):
+        """The session's row, read once per request (several rules ask for its seed and clock)."""
+        cache = g.setdefault("simphonie_sessions", {}) if has_request_context() else {}
+        if session not in cache:
+            cache[session] = self.store.session(session)
+        return cache[session]
+
     def dataset(self, session: str):
-        info = self.store.session(session)
+        info = self.session_info(session)
         return dataset_for_seed(info.seed if info else self.settings.seed)
 
     def today(self, session: str) -> date:
         """The session's clock: a date set by the control API (scenarios jump days ahead), else today."""
-        info = self.store.session(session)
+        info = self.session_info(session)
         if info and info.clock:
             return date.fromisoformat(info.clock[:10])
         return date.today()
@@ -73,12 +80,17 @@ class Runtime:
     def journal(self, *, session: str, actor: str, service: str, started: float, request_text: str,
                 response_text: str, outcome: str = "ok", validation: tuple[str, ...] = (),
                 meta: dict[str, Any] | None = None) -> None:
+        request_text, leaked = mask_counting(request_text)
+        response_text, leaked_back = mask_counting(response_text)
+        meta = dict(meta or {})
+        if leaked or leaked_back:  # the journal never keeps a card number, but the leak itself is evidence
+            meta["masked_pans"] = leaked + leaked_back
         self.store.record(JournalEntry(
             session=session, actor=actor, service=service,
             at=datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="milliseconds"),
             duration_ms=round((time.perf_counter() - _perf_origin(started)) * 1000, 3),
-            request=mask_text(request_text), response=mask_text(response_text),
-            outcome=outcome, validation=validation, meta=meta or {},
+            request=request_text, response=response_text,
+            outcome=outcome, validation=validation, meta=meta,
         ))
 
 

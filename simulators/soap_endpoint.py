@@ -45,8 +45,13 @@ class SoapCall:
     operation: str
     message: Any
     client_finess: str | None
-    base_url: str  # where this app is reached, session prefix included (for endpoints we advertise)
     path_params: dict[str, str]
+
+    @property
+    def base_url(self) -> str:
+        """Where this app is reached, session prefix included (for the endpoints the annuaire advertises).
+        Computed on demand: only the annuaire needs it, and building it costs on every request."""
+        return request.url_root.rstrip("/")
 
 
 Handler = Callable[[SoapCall], Any]
@@ -197,7 +202,7 @@ class SoapEndpoint:
             return refuse(getattr(exc, "key", "request.schema_invalid"), str(exc))
 
         call = SoapCall(rt, session, self.actor, self.service, operation, message,
-                        request.environ.get("simphonie.client_finess"), request.url_root.rstrip("/"), path_params)
+                        request.environ.get("simphonie.client_finess"), path_params)
         header = getattr(message, "header", None)
         exchange_id = getattr(header, "exchange_id", None)
         state["meta"]["exchange_id"] = exchange_id

@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS commitments (
     changed_at REAL NOT NULL,
     PRIMARY KEY (session, number)
 );
+CREATE INDEX IF NOT EXISTS commitments_of_stay ON commitments(session, finess, venue);
 CREATE UNIQUE INDEX IF NOT EXISTS one_active_commitment
     ON commitments(session, finess, venue) WHERE status = 'active';
 CREATE TABLE IF NOT EXISTS documents (
@@ -382,6 +383,12 @@ class Store:
             (session, finess, venue),
         ).fetchone()
         return self._commitment(row) if row else None
+
+    def count_commitments(self, session: str, finess: str, venue: str) -> int:
+        """How many commitments a stay ever had (active or not): numbers new ones without reading them all."""
+        return self._connection().execute(
+            "SELECT COUNT(*) FROM commitments WHERE session = ? AND finess = ? AND venue = ?", (session, finess, venue)
+        ).fetchone()[0]
 
     def commitments(self, session: str) -> list[Commitment]:
         rows = self._connection().execute(

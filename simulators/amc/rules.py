@@ -111,8 +111,8 @@ def clc(call: SoapCall):
     priced = _priced(call)
     store = call.runtime.store
     finess = str(message.header.finess_geographique)
-    previous = [c for c in store.commitments(call.session) if c.finess == finess and c.venue == stay.venue_number]
-    number = "ENG" + _reference(call.session, finess, stay.venue_number, str(len(previous)))
+    previous = store.count_commitments(call.session, finess, stay.venue_number)
+    number = "ENG" + _reference(call.session, finess, stay.venue_number, str(previous))
     valid_from, valid_to = stay.admission_date, stay.discharge_date + timedelta(days=COMMITMENT_VALIDITY_DAYS)
     try:
         store.add_commitment(Commitment(

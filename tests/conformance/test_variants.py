@@ -48,7 +48,7 @@ scenarios:
       - drive: {action: admit}
       - expect:
           - check: roc.gap.client_timeout
-            params: {min_wait_s: 0.5, max_wait_s: 1.5}
+            params: {max_wait_s: 1.5}
 """
 
 FAST = GapPolicy(timeout_s=1.0, max_attempts=3, backoff_s=(0.5, 0.6))
