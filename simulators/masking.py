@@ -24,13 +24,18 @@ def mask_pan(pan: str) -> str:
 
 
 def is_nir(digits: str) -> bool:
-    """A 15-digit run that is a NIR with its key (sex 1/2, month 01-12 or 20-99): one in ten NIRs is also
-    Luhn-valid, and masking them would hide the very identifiers editors copy from reports. No card scheme
-    issues 15-digit PANs starting with 1 or 2 except UATP; the key check keeps that overlap near 1 %."""
-    month = int(digits[3:5]) if len(digits) == 15 else 0
-    if len(digits) != 15 or digits[0] not in "12" or not (1 <= month <= 12 or 20 <= month <= 42 or month >= 50):
+    """A NIR body (13 digits) or a NIR with its key (15): sex 1/2, a plausible month, and for 15 digits the key.
+
+    One NIR in ten is Luhn-valid by chance, and masking them would hide the very identifiers editors copy
+    from reports. No card scheme issues 13- or 15-digit PANs starting with 1 or 2 except UATP (15 digits,
+    starting with 1): the key check keeps that overlap near 1 %.
+    """
+    if len(digits) not in (13, 15) or digits[0] not in "12":
         return False
-    return 97 - int(digits[:13]) % 97 == int(digits[13:])
+    month = int(digits[3:5])
+    if not (1 <= month <= 12 or 20 <= month <= 42 or month >= 50):
+        return False
+    return len(digits) == 13 or 97 - int(digits[:13]) % 97 == int(digits[13:])
 
 
 def _is_pan(digits: str) -> bool:

@@ -37,3 +37,15 @@ def test_nirs_are_not_mistaken_for_card_numbers():
         assert is_nir(nir)
         assert mask_text(f"NIR {nir}") == f"NIR {nir}"
         assert find_pans(nir) == []
+
+
+def test_nir_bodies_without_key_are_not_card_numbers():
+    from simulators.masking import luhn_valid
+
+    bodies = [f"1850575{order:06d}" for order in range(300)]
+    luhn_bodies = [body for body in bodies if luhn_valid(body)]
+    assert luhn_bodies
+    for body in luhn_bodies:
+        assert find_pans(f"<NIR>{body}</NIR><Cle>{Nir.compute_key(body):02d}</Cle>") == []
+    visa13 = next(f"497010123456{d}" for d in "0123456789" if luhn_valid(f"497010123456{d}"))
+    assert find_pans(visa13) == [visa13]
