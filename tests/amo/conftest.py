@@ -1,16 +1,15 @@
 """A real simulator with the `amo` actor (CDRi + billing intakes) on a free port, and a CDRi client per session."""
 from __future__ import annotations
 
-import uuid
 
 import pytest
+
+from tests.conftest import new_session, running_simulators
 import requests
 
 from simulators.amo.cases import amo_cases
 from simulators.amo.client import CdriClient
-from simulators.app import create_app
 from simulators.runtime import dataset_for_seed
-from simulators.server import serve_in_thread
 from simulators.settings import Settings
 
 
@@ -26,17 +25,14 @@ def cases(dataset):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    settings = Settings(db_path=str(tmp_path_factory.mktemp("amo") / "state.sqlite"), actors=("annuaire", "amc", "amo"),
-                        timeout_behaviour_seconds=2.0)
-    with serve_in_thread(create_app(settings)) as running:
+    with running_simulators(tmp_path_factory, "amo", actors=("annuaire", "amc", "amo"),
+                            timeout_behaviour_seconds=2.0) as running:
         yield running
 
 
 @pytest.fixture
 def session(server):
-    name = f"t-{uuid.uuid4().hex[:10]}"
-    requests.post(f"{server.url}/_bench/sessions", json={"id": name}, timeout=5).raise_for_status()
-    return name
+    return new_session(server)
 
 
 @pytest.fixture

@@ -2,22 +2,21 @@
 clients; helpers building lots from stays priced through the real CLC."""
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+
+from tests.conftest import new_session, running_simulators
 import requests
 
 from simulators.amo.cases import amo_cases
 from simulators.amo.client import CdriClient
-from simulators.app import create_app
 from simulators.billing_files import BilledStay, b2_lot_from, dre_es_lot_from, write
 from simulators.domain.pricing import quote
 from simulators.gap.billing import ENTRY_NUMBER_LENGTH, BillingClient, PricedStay, price_through_roc
 from simulators.gap.client import RocClient
 from simulators.runtime import dataset_for_seed
-from simulators.server import serve_in_thread
 from simulators.settings import Settings
 
 SEED = Settings().seed
@@ -41,16 +40,9 @@ def today(dataset):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    settings = Settings(db_path=str(tmp_path_factory.mktemp("billing") / "state.sqlite"),
-                        actors=("annuaire", "amc", "amo"), max_body_bytes=65_536)
-    with serve_in_thread(create_app(settings)) as running:
+    with running_simulators(tmp_path_factory, "billing", actors=("annuaire", "amc", "amo"),
+                            max_body_bytes=65_536) as running:
         yield running
-
-
-def new_session(server, **body) -> str:
-    name = f"t-{uuid.uuid4().hex[:10]}"
-    requests.post(f"{server.url}/_bench/sessions", json={"id": name, **body}, timeout=5).raise_for_status()
-    return name
 
 
 @pytest.fixture

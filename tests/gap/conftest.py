@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass, replace
 
 import pytest
+
+from tests.conftest import new_session, running_simulators
 import requests
 
-from simulators.app import create_app
 from simulators.gap.cases import StayCase
 from simulators.gap.policy import GapPolicy
 from simulators.gap.variants import build_gap
 from simulators.runtime import dataset_for_seed
-from simulators.server import serve_in_thread
 from simulators.settings import Settings
 
 # Tiny delays keep the suite fast; the behaviour (bounded, spaced, same request) is the conformant one.
@@ -28,9 +27,8 @@ def dataset():
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory):
-    settings = Settings(db_path=str(tmp_path_factory.mktemp("gap") / "state.sqlite"), actors=("annuaire", "amc"),
-                        timeout_behaviour_seconds=HOLD_SECONDS)
-    with serve_in_thread(create_app(settings)) as running:
+    with running_simulators(tmp_path_factory, "gap", actors=("annuaire", "amc"),
+                            timeout_behaviour_seconds=HOLD_SECONDS) as running:
         yield running
 
 
@@ -77,9 +75,7 @@ class Bench:
 
 @pytest.fixture
 def bench(server):
-    name = f"g-{uuid.uuid4().hex[:10]}"
-    requests.post(f"{server.url}/_bench/sessions", json={"id": name}, timeout=5).raise_for_status()
-    return Bench(server.url, name)
+    return Bench(server.url, new_session(server))
 
 
 @pytest.fixture
