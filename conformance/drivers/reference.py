@@ -11,6 +11,11 @@ from typing import Any
 from conformance.drivers import DriverError, UnsupportedAction
 
 REFERENCE_ACTIONS: dict[str, str] = {}
+REFERENCE_ACTIONS["consent"] = "simulators.gap.diapason_actions:consent"
+REFERENCE_ACTIONS["notify"] = "simulators.gap.diapason_actions:notify"
+REFERENCE_ACTIONS["pay"] = "simulators.gap.diapason_actions:pay"
+REFERENCE_ACTIONS["refund"] = "simulators.gap.diapason_actions:refund"
+REFERENCE_ACTIONS["revoke"] = "simulators.gap.diapason_actions:revoke"
 
 
 class ReferenceDriver:
