@@ -13,6 +13,7 @@ import traceback
 
 BENCHMARKS: dict[str, str] = {
     "roc": "bench.roc_bench",
+    "suite": "bench.suite_bench",
     "locust": "bench.locust_bench",
     "profile": "bench.profile_bench",
     "terminal": "bench.terminal_bench",
