@@ -79,18 +79,27 @@ def _hold(seconds: float) -> bool:
 
     sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
     deadline = time.monotonic() + seconds
+    if sock is None or hasattr(sock, "cipher"):
+        time.sleep(seconds)
+        return False
+    poller = select.poll()  # not select(): it fails on descriptors above 1024
+    try:
+        poller.register(sock, select.POLLIN | select.POLLHUP | select.POLLERR)
+    except (OSError, ValueError):
+        time.sleep(seconds)
+        return False
     while (left := deadline - time.monotonic()) > 0:
-        if sock is None or hasattr(sock, "cipher"):
-            time.sleep(left)
-            break
+        events = poller.poll(min(left, 0.05) * 1000)
+        if not events:
+            continue
         try:
-            readable, _, _ = select.select([sock], [], [], min(left, 0.05))
-            if readable and sock.recv(1, socket.MSG_PEEK) == b"":
+            if sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
                 return True
-            if readable:
-                time.sleep(min(left, 0.05))  # pipelined bytes, not a close: keep holding
-        except (OSError, ValueError):
+        except BlockingIOError:
+            pass
+        except OSError:
             return True
+        time.sleep(min(left, 0.05))  # pipelined bytes, not a close: keep holding
     return False
 
 

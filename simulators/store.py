@@ -161,7 +161,8 @@ class Store:
         self.path = str(path)
         self.default_seed = default_seed
         self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []  # every thread's connection, so close() closes them all
+        # every thread's connection, so close() closes them all; those of finished threads are closed as we go
+        self._opened: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._opened_lock = threading.Lock()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +179,11 @@ class Store:
             db.execute("PRAGMA busy_timeout=30000")
             self._local.db = db
             with self._opened_lock:
-                self._opened.append(db)
+                finished = [conn for thread, conn in self._opened if not thread.is_alive()]
+                self._opened = [(t, c) for t, c in self._opened if t.is_alive()]
+                self._opened.append((threading.current_thread(), db))
+            for conn in finished:  # a server thread per connection: without this, file descriptors pile up
+                conn.close()
         return db
 
     class _Tx:
@@ -199,7 +204,7 @@ class Store:
         """Close every connection this store opened (all threads): never carry one across a fork."""
         with self._opened_lock:
             opened, self._opened = self._opened, []
-        for db in opened:
+        for _, db in opened:
             db.close()
         self._local = threading.local()
 
