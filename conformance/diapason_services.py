@@ -19,7 +19,7 @@ import hashlib
 import re
 import threading
 from datetime import date
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from hardware_emulator.emulator import TerminalEmulator
 from hardware_emulator.faults import CONCERT, FaultError, fault_kind
@@ -53,34 +53,28 @@ def fault_params(text: str) -> dict[str, Any]:
     return params
 
 
-@behaviour(r"terminal:([a-z_]+)", "terminal:wrong_pin", "the desk terminal's next card outcome (times: how many)")
-def _terminal_outcome(match: re.Match[str]) -> Effect:
-    try:
-        outcome(match.group(1))
-    except UnknownOutcome as error:
-        raise UnknownBehaviour(str(error)) from None
-    return Effect()
+def _register(pattern: str, example: str, description: str, validate: Callable[[str], Any],
+              error: type[Exception]) -> None:
+    """A session behaviour the simulators accept (no effect of their own): its name is checked when added."""
+
+    def effect(match: re.Match[str]) -> Effect:
+        try:
+            validate(match.group(1))
+        except error as problem:
+            raise UnknownBehaviour(str(problem)) from None
+        return Effect()
+
+    behaviour(pattern, example, description)(effect)
 
 
-@behaviour(r"terminal_fault:([a-z_]+)(?::(\S+))?", "terminal_fault:nak_frame",
-           "arm a line fault on the desk terminal, with parameters: terminal_fault:late_answer:delay=2")
-def _terminal_fault(match: re.Match[str]) -> Effect:
-    try:
-        fault_kind(match.group(1))
-    except FaultError as error:
-        raise UnknownBehaviour(str(error)) from None
-    return Effect()
-
-
-@behaviour(r"acquirer:(\S+)", "acquirer:decline:51",
-           "script the acquirer's next answer to the session's DIAPASON debits (decline:NN, no_response, latency:Nms, "
-           "duplicate)")
-def _acquirer(match: re.Match[str]) -> Effect:
-    try:
-        parse_acquirer_behaviour(match.group(1))
-    except UnknownAcquirerBehaviour as error:
-        raise UnknownBehaviour(str(error)) from None
-    return Effect()
+_register(r"terminal:([a-z_]+)", "terminal:wrong_pin", "the desk terminal's next card outcome (times: how many)",
+          outcome, UnknownOutcome)
+_register(r"terminal_fault:([a-z_]+)(?::\S+)?", "terminal_fault:nak_frame",
+          "arm a line fault on the desk terminal, with parameters: terminal_fault:late_answer:delay=2",
+          fault_kind, FaultError)
+_register(r"acquirer:(\S+)", "acquirer:decline:51", "script the acquirer's next answer to the session's DIAPASON "
+          "debits (decline:NN, no_response, latency:Nms, duplicate)", parse_acquirer_behaviour,
+          UnknownAcquirerBehaviour)
 
 
 class SessionBehaviours:

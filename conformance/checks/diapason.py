@@ -442,6 +442,7 @@ def refund_within_original(ctx: CheckContext) -> None:
 
 
 # -- fallbacks -------------------------------------------------------------------------------------------------------
+UNUSABLE_CONSENT = ("consent.expired", "consent.revoked", "consent.blocked", "card.expired")
 INVOICE_REASONS = ("above_ceiling", "consent_expired", "card_expired", "consent_revoked", "consent.revoked",
                    "consent.blocked", "consent.expired", "card.expired", "debit.above_ceiling")
 
@@ -468,8 +469,12 @@ def fallback_invoice(ctx: CheckContext) -> None:
             raise _fail(f"{attempts[0].service} above the ceiling", "none: an invoice instead", attempts[0].amount,
                         _at(attempts[0]), [attempts[0].index])
         if payment.get("state") != "invoiced" or (payment.get("invoice") or {}).get("amount_cents") != due:
-            raise _fail("fallback", f"an invoice of {due} to the patient", payment.get("invoice") or payment.get("state"),
-                        where)
+            raise _fail("fallback", f"an invoice of {due} to the patient",
+                        payment.get("invoice") or payment.get("state"), where)
+        unusable = [c for c in attempts if c.service == "debit.create" and c.problem in UNUSABLE_CONSENT]
+        if unusable:
+            raise _fail("debit attempt on an unusable consent", "none: an invoice instead", unusable[0].problem,
+                        _at(unusable[0]), [unusable[0].index])
         if any(c.status == 201 and c.service == "debit.create" for c in attempts):
             raise _fail("debit with an invoice", "no captured debit", "a captured debit", where)
     if not judged:
@@ -585,8 +590,8 @@ def no_sensitive_card_data(ctx: CheckContext) -> None:
     for call in calls:
         hits = _sensitive(call.body)
         if hits or call.problem in ("card_data.forbidden", "pan.forbidden"):
-            raise _fail("card data sent to the provider", "token and masked PAN only", hits[0] if hits else call.problem,
-                        _at(call), [call.index])
+            raise _fail("card data sent to the provider", "token and masked PAN only",
+                        hits[0] if hits else call.problem, _at(call), [call.index])
     for position, status in enumerate(ctx.facts.get("statuses", [])):
         hits = _sensitive(status)
         if hits:
