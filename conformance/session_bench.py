@@ -26,6 +26,7 @@ BUNDLED_ACTORS: tuple[str, ...] = ("annuaire", "amc", "amo", "diapason")
 # name -> "module:factory"; factory(settings, server, app) returns a context manager yielding a dict of facts.
 BUNDLED_SERVICES: dict[str, str] = {}
 BUNDLED_SERVICES["diapason-desk"] = "conformance.diapason_services:diapason_desk"
+BUNDLED_SERVICES["billing-smtp"] = "conformance.billing_actions:bundled_smtp"
 
 ServiceFactory = Callable[[Settings, RunningServer, Any], ContextManager[dict[str, Any]]]
 

@@ -16,6 +16,7 @@ REFERENCE_ACTIONS["notify"] = "simulators.gap.diapason_actions:notify"
 REFERENCE_ACTIONS["pay"] = "simulators.gap.diapason_actions:pay"
 REFERENCE_ACTIONS["refund"] = "simulators.gap.diapason_actions:refund"
 REFERENCE_ACTIONS["revoke"] = "simulators.gap.diapason_actions:revoke"
+REFERENCE_ACTIONS["bill"] = "conformance.billing_actions:bill"
 
 
 class ReferenceDriver:
