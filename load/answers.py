@@ -1,6 +1,7 @@
 """Reading answers under load: cheap extraction of what the next request needs, sampled schema validation.
 
-The IDB reference and the commitment number are found with a pattern built from the profile's mapping (no XML
+Failures are read the same way for every SOAP profile (`FaultReader`: HTTP status, fault code and key). For ROC,
+the IDB reference and the commitment number are found with a pattern built from the profile's mapping (no XML
 parse per request); the annuaire answer and every failure are decoded properly (they are rare). A sampled share
 of successful answers is parsed and validated against the profile XSDs; the counts travel as a custom metric
 (`ValidationTally`, merged from the workers by the master) and feed the `min_schema_valid` threshold.
@@ -30,30 +31,11 @@ def _field_pattern(profile: Profile, record: str, field_name: str) -> re.Pattern
     return re.compile(rb"<(?:[\w.-]+:)?" + local + rb"(?:\s[^>]*)?>\s*([^<\s]+)\s*</")
 
 
-class AnswerReader:
-    """What a GAP takes from each answer, and a one-line reason when a call failed."""
+class FaultReader:
+    """A one-line reason when a SOAP call of the profile failed, None when it succeeded."""
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self._reference = _field_pattern(profile, "IdbAnswer", "idb_reference")
-        self._commitment = _field_pattern(profile, "ClcAnswer", "commitment_number")
-
-    def idb_reference(self, body: bytes) -> str | None:
-        match = self._reference.search(body)
-        return match.group(1).decode() if match else None
-
-    def commitment_number(self, body: bytes) -> str | None:
-        match = self._commitment.search(body)
-        return match.group(1).decode() if match else None
-
-    def endpoints(self, body: bytes, content_type: str | None) -> dict[str, str] | None:
-        """The service URLs of an annuaire answer, or None when it is not one."""
-        try:
-            message = parse_envelope(body, content_type)
-            answer = decode(message.body, self.profile)
-        except (XmlRejected, DecodeError):
-            return None
-        return dict(answer.endpoints) if hasattr(answer, "endpoints") else None
 
     def failure(self, status: int, body: bytes, content_type: str | None) -> str | None:
         """None for a 200 that is not a SOAP fault; else why the call failed (fault code and key, HTTP status)."""
@@ -74,6 +56,32 @@ class AnswerReader:
         if isinstance(fault, RocFault):
             return f"SOAP fault {fault.error.code} ({fault.error.key or 'unknown code'})"
         return f"HTTP {status}, SOAP fault"
+
+
+class AnswerReader(FaultReader):
+    """What a ROC GAP takes from each answer, and (FaultReader) why a call failed."""
+
+    def __init__(self, profile: Profile) -> None:
+        super().__init__(profile)
+        self._reference = _field_pattern(profile, "IdbAnswer", "idb_reference")
+        self._commitment = _field_pattern(profile, "ClcAnswer", "commitment_number")
+
+    def idb_reference(self, body: bytes) -> str | None:
+        match = self._reference.search(body)
+        return match.group(1).decode() if match else None
+
+    def commitment_number(self, body: bytes) -> str | None:
+        match = self._commitment.search(body)
+        return match.group(1).decode() if match else None
+
+    def endpoints(self, body: bytes, content_type: str | None) -> dict[str, str] | None:
+        """The service URLs of an annuaire answer, or None when it is not one."""
+        try:
+            message = parse_envelope(body, content_type)
+            answer = decode(message.body, self.profile)
+        except (XmlRejected, DecodeError):
+            return None
+        return dict(answer.endpoints) if hasattr(answer, "endpoints") else None
 
 
 @dataclass

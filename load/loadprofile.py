@@ -21,12 +21,8 @@ PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 SCHEMA_PATH = Path(__file__).resolve().parent / "profile.schema.json"
 
 # mix key -> user class name in load.users (the registry the locustfile reads)
-USER_CLASSES: dict[str, str] = {"roc": "HospitalGapUser", "diapason": "DiapasonDeskUser",
+USER_CLASSES: dict[str, str] = {"roc": "HospitalGapUser", "cdri": "CdriUser", "diapason": "DiapasonDeskUser",
                                  "terminal": "PaymentTerminalUser"}
-# mix keys that name traffic the bench will carry once its simulator is settled, and why it is not there yet
-PLANNED_USER_CLASSES: dict[str, str] = {
-    "cdri": "the CDRi users are not built yet (the AMO simulator was still changing)",
-}
 
 DEFAULTS: dict[str, Any] = {
     "description": "",
@@ -55,8 +51,8 @@ class ProfileError(ValueError):
 class Flow:
     """The order of each user's steps is fixed; these are the shares.
 
-    ROC stay: annuaire → IDB → SIM → CLC → cancellation → CLC. DIAPASON: consent → notification → debit →
-    refund. Terminal: a payment, or a DIAPASON consent.
+    ROC stay: annuaire → IDB → SIM → CLC → cancellation → CLC. CDRi: one rights query per stay (no shares).
+    DIAPASON: consent → notification → debit → refund. Terminal: a payment, or a DIAPASON consent.
     """
 
     annuaire: float = 1.0
@@ -108,6 +104,10 @@ class LoadProfile:
                   float(s.get("spawn_rate", self.spawn_rate)))
             for s in self.relative_stages)
 
+    def uses(self, mix_key: str) -> bool:
+        """Whether the mix has users of this class (`roc`, `cdri`…)."""
+        return self.mix.get(mix_key, 0) > 0
+
     def user_classes(self) -> dict[str, float]:
         """Class name -> weight, for the classes with a weight above zero."""
         return {USER_CLASSES[key]: weight for key, weight in self.mix.items() if weight > 0}
@@ -128,6 +128,14 @@ class LoadProfile:
         if stay_offset is not None:
             changes["stay_offset"] = stay_offset
         return dataclasses.replace(self, **changes) if changes else self
+
+    def without(self, mix_key: str) -> "LoadProfile":
+        """The run without one user class: the peak users shrink by its share, so the others keep theirs."""
+        total = sum(weight for weight in self.mix.values() if weight > 0)
+        share = max(0.0, self.mix.get(mix_key, 0)) / total if total else 0.0
+        users = max(1, round(self.users * (1 - share)))
+        mix = {key: weight for key, weight in self.mix.items() if key != mix_key}
+        return dataclasses.replace(self.with_overrides(users=users) if users != self.users else self, mix=mix)
 
     def to_dict(self) -> dict[str, Any]:
         """The profile as a document of the same schema (what the Locust processes receive)."""
@@ -226,8 +234,7 @@ def _meaning_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for key, weight in data["mix"].items():
         if key not in USER_CLASSES:
-            why = PLANNED_USER_CLASSES.get(key, "no such user class")
-            problems.append((f"mix.{key}", f"{why}; available: {', '.join(USER_CLASSES)}"))
+            problems.append((f"mix.{key}", f"no such user class; available: {', '.join(USER_CLASSES)}"))
     if not any(weight > 0 for weight in data["mix"].values()):
         problems.append(("mix", "at least one user class needs a weight above 0"))
     stages = data["shape"].get("stages", [])

@@ -19,19 +19,20 @@ from locust import LoadTestShape, events
 from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import StatsEntry
 
-from load.answers import AnswerReader, SampledValidation, ValidationTally
+from load.answers import AnswerReader, FaultReader, SampledValidation, ValidationTally
 from load.loadprofile import LoadProfile, Stage, profile_from_dict, stage_at
-from load.templates import Clock, StayPool, establishment_for, soap_headers
-from load.users import DeskUser, DiapasonDeskUser, HospitalGapUser, PaymentTerminalUser, RocGapUser, RunContext
+from load.templates import CDRI, CDRI_PROFILE, Clock, StayPool, establishment_for, soap_headers
+from load.users import (CdriService, CdriUser, DeskUser, DiapasonDeskUser, HospitalGapUser, PaymentTerminalUser,
+                        RunContext, SoapGapUser)
 from simulators.gap.client import ExchangeIds
 
-__all__ = ["DiapasonDeskUser", "HospitalGapUser", "PaymentTerminalUser", "ProfileShape"]  # what Locust runs
+__all__ = ["CdriUser", "DiapasonDeskUser", "HospitalGapUser", "PaymentTerminalUser", "ProfileShape"]  # what Locust runs
 
 CONFIG_OPTION = "--simphonie-config"
 POOL_SIZE = 64  # stays encoded per process at test start (distinct patients), reused with fresh venues
 TALLY = ValidationTally()
 _PEAK_USERS = [0]
-_USER_CLASSES = {cls.__name__: cls for cls in (HospitalGapUser, DiapasonDeskUser, PaymentTerminalUser)}
+_USER_CLASSES = {cls.__name__: cls for cls in (HospitalGapUser, CdriUser, DiapasonDeskUser, PaymentTerminalUser)}
 
 
 @events.init_command_line_parser.add_listener
@@ -86,17 +87,24 @@ def _prepare(environment: Any, **kwargs: Any) -> None:
     worker_index = max(0, getattr(environment.runner, "worker_index", 0))
     dataset = build_dataset(plan.dataset_seed)
     establishment = establishment_for(dataset, config["finess"]) if config.get("finess") else None
+    cdri_profile = load_profile(CDRI_PROFILE) if plan.uses("cdri") else None
     pool = StayPool(dataset, profile, seed=plan.seed, worker_index=worker_index, offset=plan.stay_offset,
-                    size=POOL_SIZE, soap_version=plan.soap_version, establishment=establishment)
+                    size=POOL_SIZE, soap_version=plan.soap_version, establishment=establishment,
+                    cdri_profile=cdri_profile)
     rng = random.Random(f"validation:{plan.seed}:{worker_index}")
+    headers = soap_headers(profile, plan.soap_version)
+    cdri = None
+    if cdri_profile is not None:
+        headers.update(soap_headers(cdri_profile, plan.soap_version, (CDRI,)))
+        cdri = CdriService(config["cdri_url"], FaultReader(cdri_profile),
+                           SampledValidation(cdri_profile, plan.validation_sample, TALLY, rng))
     terminal = config.get("terminal")
     DeskUser.shared = RunContext(
         plan=plan, annuaire_url=config["annuaire_url"], pool=pool, reader=AnswerReader(profile),
         validation=SampledValidation(profile, plan.validation_sample, TALLY, rng),
-        headers=soap_headers(profile, plan.soap_version), clock=Clock(), ids=ExchangeIds(),
-        diapason_url=config.get("diapason_url"),
-        terminal=(terminal.rsplit(":", 1)[0], int(terminal.rsplit(":", 1)[1])) if terminal else None)
-    for cls in (RocGapUser, DiapasonDeskUser):
+        headers=headers, clock=Clock(), ids=ExchangeIds(), diapason_url=config.get("diapason_url"),
+        terminal=(terminal.rsplit(":", 1)[0], int(terminal.rsplit(":", 1)[1])) if terminal else None, cdri=cdri)
+    for cls in (SoapGapUser, DiapasonDeskUser):
         cls.network_timeout = cls.connection_timeout = plan.timeout
         if config.get("tls"):
             cls.ssl_context_factory = staticmethod(_ssl_factory(config["tls"]))

@@ -7,6 +7,7 @@ process (which may also be driving gunicorn). Exit codes: 0 every threshold hold
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -30,6 +31,8 @@ REPORT_FILES = {"summary": "summary.json", "html": "locust.html", "stats_csv": "
                 "failures_csv": "locust_failures.csv", "history_csv": "locust_stats_history.csv",
                 "locust_log": "locust.log"}
 GRACE_SECONDS = 60.0  # beyond the profile's duration before a run is declared stuck
+MIX_ACTORS = {"cdri": "amo", "diapason": "diapason"}  # simulator actors the bundled server mounts for a mix key
+CDRI_PATH = "/amo/cdri"  # the CDRi service on a simphonie bench (simulators/amo/service.py)
 
 
 class UsageProblem(ValueError):
@@ -79,9 +82,10 @@ class LoadRun:
     finess: str | None = None  # every request speaks for this FINESS (default: the client certificate's CN)
     diapason_url: str | None = None  # default: the target's /diapason/v1 (DIAPASON users only)
     terminal: str | None = None  # host:port of a Caisse-AP terminal; default: a bundled one (terminal users only)
+    cdri_url: str | None = None  # default: the target's /amo/cdri (CDRi users only)
 
     def uses(self, mix_key: str) -> bool:
-        return self.plan.mix.get(mix_key, 0) > 0
+        return self.plan.uses(mix_key)
 
 
 # targets ------------------------------------------------------------------------------------------------------
@@ -131,23 +135,39 @@ def _requests_options(tls: Tls | None) -> dict[str, Any]:
     return options
 
 
-def open_bench_session(origin: str, plan: LoadProfile, tls: Tls | None) -> str | None:
-    """When the target is a simphonie bench, a fresh test session for this run (its own commitments)."""
+def is_bench(origin: str, tls: Tls | None) -> bool:
+    """Whether the target is a simphonie bench (it answers `GET /_bench/health`)."""
+    import requests
+
+    try:
+        health = requests.get(f"{origin}/_bench/health", **_requests_options(tls))
+        return health.status_code == 200 and health.json().get("status") == "ok"
+    except (requests.RequestException, ValueError):
+        return False
+
+
+def open_bench_session(origin: str, plan: LoadProfile, tls: Tls | None) -> str:
+    """On a simphonie bench, a fresh test session for this run (its own commitments)."""
     import requests
 
     options = _requests_options(tls)
-    try:
-        health = requests.get(f"{origin}/_bench/health", **options)
-        if health.status_code != 200 or health.json().get("status") != "ok":
-            return None
-    except (requests.RequestException, ValueError):
-        return None
     name = f"load-{plan.name}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{os.getpid() % 10000:04d}"
     created = requests.post(f"{origin}/_bench/sessions", json={"id": name, "seed": plan.dataset_seed,
                                                                  "label": f"simphonie load {plan.name}"}, **options)
     if created.status_code != 201:
         raise RunFailed(f"the bench at {origin} refused a test session: HTTP {created.status_code} {created.text[:200]}")
     return name
+
+
+def without_cdri(run: LoadRun, echo: Callable[[str], None]) -> LoadRun:
+    """A target that is not a bench (an AMC) has no CDRi service: leave its users out, keep the others'."""
+    plan = run.plan.without("cdri")
+    if not any(weight > 0 for weight in plan.mix.values()):
+        raise RunFailed("the mix has only cdri users and the target is not a simphonie bench: give the CDRi "
+                        "service's URL")
+    echo(f"the target is not a simphonie bench and no CDRi URL was given: the cdri users are left out "
+         f"({run.plan.users - plan.users} of {run.plan.users} users at the peak)")
+    return dataclasses.replace(run, plan=plan)
 
 
 def prepare_diapason(diapason_url: str, tls: Tls | None) -> None:
@@ -217,7 +237,7 @@ def _measure(run: LoadRun, origin: str, facts: dict[str, Any]) -> dict[str, Any]
     measurements_path = run.report_dir / "measurements.json"
     measurements_path.unlink(missing_ok=True)
     config = {"profile": run.plan.to_dict(), "source": run.plan.source, "annuaire_url": facts["annuaire_url"],
-              "diapason_url": facts["diapason_url"], "terminal": facts["terminal"],
+              "diapason_url": facts["diapason_url"], "terminal": facts["terminal"], "cdri_url": facts["cdri_url"],
               "finess": run.finess or (certificate_finess(run.tls.cert) if run.tls and run.tls.cert else None),
               "measurements": str(measurements_path),
               "tls": {k: v for k, v in vars(run.tls).items() if v} if run.tls else None}
@@ -245,14 +265,14 @@ def run_load(run: LoadRun, echo: Callable[[str], None] = print) -> int:
     report.mkdir(parents=True, exist_ok=True)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     facts: dict[str, Any] = {"target": run.target, "annuaire_url": None, "session": None,
-                             "diapason_url": None, "terminal": run.terminal}
+                             "diapason_url": None, "terminal": run.terminal, "cdri_url": None}
     measurements: dict[str, Any] | None = None
     results = []
     try:
         with ExitStack() as stack:
             if run.target is None:
                 echo(f"starting the bundled simulators ({run.server_workers} gunicorn workers)...")
-                actors = ("annuaire", "amc") + (("diapason",) if run.uses("diapason") else ())
+                actors = ("annuaire", "amc") + tuple(actor for key, actor in MIX_ACTORS.items() if run.uses(key))
                 facts["target"] = stack.enter_context(
                     BundledSimulators(report, workers=run.server_workers, seed=plan.dataset_seed, actors=actors))
             if run.uses("terminal") and run.terminal is None:
@@ -262,10 +282,16 @@ def run_load(run: LoadRun, echo: Callable[[str], None] = print) -> int:
             preflight(origin)
             if facts["terminal"]:
                 preflight(facts["terminal"])
-            if run.bench_session:
+            bench = is_bench(origin, run.tls)
+            if run.bench_session and bench:
                 facts["session"] = open_bench_session(origin, plan, run.tls)
+            if run.uses("cdri") and run.cdri_url is None and not bench:
+                run = without_cdri(run, echo)
+                plan = run.plan
             prefix = origin + (f"/s/{facts['session']}" if facts["session"] else "")
             facts["annuaire_url"] = prefix + path
+            if run.uses("cdri"):
+                facts["cdri_url"] = (run.cdri_url or prefix + CDRI_PATH).rstrip("/")
             if run.uses("diapason"):
                 facts["diapason_url"] = (run.diapason_url or prefix + "/diapason/v1").rstrip("/")
                 if facts["session"]:
@@ -279,7 +305,7 @@ def run_load(run: LoadRun, echo: Callable[[str], None] = print) -> int:
         verdict, reason = "error", f"the run failed: {exc}"
     document = summary_document(
         plan=plan, target=facts["target"], annuaire_url=facts["annuaire_url"], session=facts["session"],
-        diapason_url=facts["diapason_url"], terminal=facts["terminal"],
+        diapason_url=facts["diapason_url"], terminal=facts["terminal"], cdri_url=facts["cdri_url"],
         mode=run.distribution.label, processes=run.distribution.processes, started_at=started,
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), verdict=verdict, reason=reason,
         measurements=measurements, results=results,

@@ -29,7 +29,8 @@ def verdict_of(results: Sequence[ThresholdResult]) -> tuple[str, str]:
 
 
 def summary_document(*, plan: LoadProfile | None, target: str | None, annuaire_url: str | None,
-                     session: str | None, mode: str, diapason_url: str | None = None, terminal: str | None = None, processes: int | None, started_at: str, finished_at: str,
+                     session: str | None, mode: str, diapason_url: str | None = None, terminal: str | None = None,
+                     cdri_url: str | None = None, processes: int | None, started_at: str, finished_at: str,
                      verdict: str, reason: str, measurements: Mapping[str, Any] | None,
                      results: Sequence[ThresholdResult], reports: Mapping[str, str]) -> dict[str, Any]:
     return {
@@ -42,6 +43,7 @@ def summary_document(*, plan: LoadProfile | None, target: str | None, annuaire_u
         "target": target,
         "annuaire_url": annuaire_url,
         "diapason_url": diapason_url,
+        "cdri_url": cdri_url,
         "terminal": terminal,
         "session": session,
         "mode": mode,

@@ -1,10 +1,11 @@
-"""Pre-encoded ROC requests, so that a load user spends its CPU on sending, not on building XML.
+"""Pre-encoded ROC (and CDRi) requests, so that a load user spends its CPU on sending, not on building XML.
 
 Each drawn stay is encoded once per operation with the profile codec (about 0.5 ms a message); what changes from
 one request to the next (exchange id, timestamp, venue number, IDB reference, commitment number) is left as a
 slot and filled by byte joins (about a microsecond). A `StayPool` hands out visits: a template and a venue
 number of its own, `WWWIIIIIII` (worker, draw index) as `Dataset.draw_stays` numbers them, so no two users of
-a run, in any process, ever touch the same stay.
+a run, in any process, ever touch the same stay. With a CDRi profile (bench-cdri-1), each stay also gets its
+`CDRI` request: the AMO rights of its beneficiary on the admission date.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from simulators.data.dataset import MAX_DRAWS_PER_WORKER, Dataset, DrawnStay
+from simulators.amo import records as _cdri_records  # noqa: F401  (registers the CDRi codecs)
+from simulators.amo.messages import CdriRequest
 from simulators.domain import Establishment
 from simulators.domain.identifiers import Finess
 from simulators.gap.client import make_header
@@ -38,6 +41,8 @@ SLOT_MARKERS: dict[str, bytes] = {
 }
 
 OPERATIONS = ("ANNUAIRE", "IDB", "SIM", "CLC", "ANN")
+CDRI = "CDRI"  # the CDRi operation (profile bench-cdri-1), also its name in the statistics
+CDRI_PROFILE = "bench-cdri-1"
 
 
 class TemplateError(ValueError):
@@ -77,7 +82,8 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class StayTemplates:
-    """The five requests of one drawn stay, and the attestation's routing key for the annuaire cache."""
+    """The requests of one drawn stay (five ROC, and CDRI when asked), and the attestation's routing key for
+    the annuaire cache."""
 
     drawn: DrawnStay
     requests: dict[str, Template]
@@ -88,11 +94,33 @@ class StayTemplates:
         return (a.numero_amc, a.type_convention, a.critere_secondaire)
 
 
-def encode_stay(drawn: DrawnStay, profile: Profile, soap_version: str = "1.1") -> StayTemplates:
-    """Encode the stay's annuaire, IDB, SIM, CLC and cancellation requests once, with slots."""
+def _slot_header(drawn: DrawnStay, profile: Profile):
     establishment = drawn.establishment
-    header = make_header(str(establishment.finess_juridique), str(establishment.finess_geographique),
-                         profile=profile.name, exchange_id=_EXCHANGE, timestamp=_TIMESTAMP)
+    return make_header(str(establishment.finess_juridique), str(establishment.finess_geographique),
+                       profile=profile.name, exchange_id=_EXCHANGE, timestamp=_TIMESTAMP)
+
+
+def _template(message: object, profile: Profile, soap_version: str, venue_number: str) -> Template:
+    """One message enveloped and cut around whichever slots it carries."""
+    body = envelope(soap_version, encode(message, profile))
+    markers = {slot: marker for slot, marker in SLOT_MARKERS.items() if marker in body}
+    venue_marker = f">{venue_number}<".encode()
+    if venue_marker in body:
+        markers["venue"] = venue_marker
+    return Template.cut(body, markers)
+
+
+def encode_cdri(drawn: DrawnStay, profile: Profile, soap_version: str = "1.1") -> Template:
+    """The stay's CDRi request (rights of its beneficiary on the admission date); slots: exchange, timestamp."""
+    message = CdriRequest(_slot_header(drawn, profile), drawn.beneficiary, drawn.stay.admission_date)
+    return _template(message, profile, soap_version, drawn.stay.venue_number)
+
+
+def encode_stay(drawn: DrawnStay, profile: Profile, soap_version: str = "1.1",
+                cdri_profile: Profile | None = None) -> StayTemplates:
+    """Encode the stay's annuaire, IDB, SIM, CLC and cancellation requests once, with slots (and its CDRi
+    request with `cdri_profile`)."""
+    header = _slot_header(drawn, profile)
     a, stay, lines = drawn.attestation, drawn.stay, tuple(drawn.lines)
     messages = {
         "ANNUAIRE": AnnuaireRequest(header, a.numero_amc, a.type_convention, a.critere_secondaire),
@@ -101,21 +129,18 @@ def encode_stay(drawn: DrawnStay, profile: Profile, soap_version: str = "1.1") -
         "CLC": ClcRequest(header, _REFERENCE, drawn.beneficiary, a, stay, lines),
         "ANN": CancelRequest(header, _COMMITMENT, "Correction du séjour"),
     }
-    venue_marker = f">{stay.venue_number}<".encode()
-    templates = {}
-    for operation, message in messages.items():
-        body = envelope(soap_version, encode(message, profile))
-        markers = {slot: marker for slot, marker in SLOT_MARKERS.items() if marker in body}
-        if venue_marker in body:
-            markers["venue"] = venue_marker
-        templates[operation] = Template.cut(body, markers)
+    templates = {operation: _template(message, profile, soap_version, stay.venue_number)
+                 for operation, message in messages.items()}
+    if cdri_profile is not None:
+        templates[CDRI] = encode_cdri(drawn, cdri_profile, soap_version)
     return StayTemplates(drawn, templates)
 
 
-def soap_headers(profile: Profile, soap_version: str = "1.1") -> dict[str, dict[str, str]]:
+def soap_headers(profile: Profile, soap_version: str = "1.1",
+                 operations: tuple[str, ...] = OPERATIONS) -> dict[str, dict[str, str]]:
     """HTTP headers of each operation (content type of the SOAP version, SOAPAction)."""
     return {operation: http_headers(soap_version, profile.operation(operation).soap_action)
-            for operation in OPERATIONS}
+            for operation in operations}
 
 
 class Clock:
@@ -162,16 +187,18 @@ class StayPool:
 
     Visit n has venue `{worker:03d}{offset + n:07d}`; the first `size` visits are exactly the stays
     `draw_stays(seed, size, worker, offset)` draws (distinct patients), later ones reuse their templates.
-    `establishment`, when given, replaces the drawn stays' (a run speaking for one FINESS).
+    `establishment`, when given, replaces the drawn stays' (a run speaking for one FINESS); `cdri_profile`, when
+    given, adds each stay's CDRi request.
     """
 
     def __init__(self, dataset: Dataset, profile: Profile, *, seed: int, worker_index: int, offset: int = 0,
-                 size: int = 64, soap_version: str = "1.1", establishment: Establishment | None = None) -> None:
+                 size: int = 64, soap_version: str = "1.1", establishment: Establishment | None = None,
+                 cdri_profile: Profile | None = None) -> None:
         size = max(1, min(size, MAX_DRAWS_PER_WORKER - offset))
         drawn = dataset.draw_stays(seed, size, worker_index, offset)
         if establishment is not None:
             drawn = tuple(dataclasses.replace(stay, establishment=establishment) for stay in drawn)
-        self.templates = tuple(encode_stay(stay, profile, soap_version) for stay in drawn)
+        self.templates = tuple(encode_stay(stay, profile, soap_version, cdri_profile) for stay in drawn)
         self.worker_index = worker_index
         self.offset = offset
         self._counter = itertools.count(offset)

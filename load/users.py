@@ -6,6 +6,9 @@ admission, sometimes a SIM, the CLC at discharge, and now and then a cancellatio
 bodies come pre-encoded from the process's `StayPool`; answers are read with patterns, a sampled share validated.
 Each request is named by its operation (ANNUAIRE, IDB, SIM, CLC, ANN) in Locust's statistics.
 
+A `CdriUser` is the same desk asking the AMO for the patient's rights (CDRi, bench-cdri-1) once per stay, at
+admission: one `CDRI` request, pre-encoded too, its answers read and sampled the same way with the CDRi profile.
+
 A `DiapasonDeskUser` registers a consent with the DIAPASON provider, notifies the amount, debits it, and
 sometimes refunds part of it. A `PaymentTerminalUser` speaks Caisse-AP over TCP to a payment terminal (a
 payment, or a DIAPASON consent) and reports each exchange through Locust's request event. All of them take
@@ -23,10 +26,19 @@ from typing import Any, ClassVar
 
 from locust import FastHttpUser, User, task
 
-from load.answers import AnswerReader, SampledValidation
+from load.answers import AnswerReader, FaultReader, SampledValidation
 from load.loadprofile import LoadProfile
-from load.templates import Clock, StayPool, Visit
+from load.templates import CDRI, Clock, StayPool, Visit
 from simulators.gap.client import ExchangeIds
+
+
+@dataclass(frozen=True)
+class CdriService:
+    """The CDRi endpoint of the run and how its answers are judged (bench-cdri-1 faults and schema)."""
+
+    url: str
+    reader: FaultReader
+    validation: SampledValidation
 
 
 @dataclass
@@ -43,6 +55,7 @@ class RunContext:
     ids: ExchangeIds
     diapason_url: str | None = None  # .../diapason/v1, session prefix included
     terminal: tuple[str, int] | None = None  # Caisse-AP terminal over TCP
+    cdri: CdriService | None = None  # CDRi users only; the pool then carries each stay's CDRI request
 
 
 class DeskUser:
@@ -62,18 +75,19 @@ class DeskUser:
         return self.rng.uniform(low, high) if high else 0.0
 
 
-class RocGapUser(DeskUser, FastHttpUser):
-    """Base of the ROC users: sending one pre-encoded request and judging its answer."""
+class SoapGapUser(DeskUser, FastHttpUser):
+    """Base of the SOAP users (ROC, CDRi): sending one pre-encoded request of a visit and judging its answer
+    with the reader and the sampled validation of the service's profile (`judges`)."""
 
     abstract = True
 
-    def on_start(self) -> None:
-        super().on_start()
-        self.routes: dict[tuple[str, str, str], dict[str, str]] = {}
+    def judges(self) -> tuple[FaultReader, SampledValidation]:
+        raise NotImplementedError
 
     def send(self, operation: str, url: str, visit: Visit, **values: str) -> bytes | None:
         """POST one request of the visit; the answer's bytes when it succeeded, None when it failed."""
         shared = self.shared
+        reader, validation = self.judges()
         slots = {"exchange": shared.ids().encode(), "timestamp": shared.clock(), "venue": visit.venue.encode()}
         slots.update((key, value.encode()) for key, value in values.items())
         body = visit.templates.requests[operation].render(slots)
@@ -81,14 +95,27 @@ class RocGapUser(DeskUser, FastHttpUser):
                               catch_response=True) as response:
             content = response.content or b""
             content_type = response.headers.get("Content-Type") if response.headers else None
-            problem = shared.reader.failure(response.status_code, content, content_type)
+            problem = reader.failure(response.status_code, content, content_type)
             if problem is None:
-                problem = shared.validation.check(operation, content, content_type)
+                problem = validation.check(operation, content, content_type)
             if problem is not None:
                 response.failure(problem)
                 return None
             response.success()
             return content
+
+
+class RocGapUser(SoapGapUser):
+    """Base of the ROC users: bench-roc-1 answers, the annuaire's routes cached per AMC."""
+
+    abstract = True
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.routes: dict[tuple[str, str, str], dict[str, str]] = {}
+
+    def judges(self) -> tuple[FaultReader, SampledValidation]:
+        return self.shared.reader, self.shared.validation
 
     def endpoints(self, visit: Visit) -> dict[str, str] | None:
         """The AMC's service URLs: from the route cache, or (always for a new AMC) from the annuaire."""
@@ -131,6 +158,25 @@ class HospitalGapUser(RocGapUser):
     def commit(self, urls: dict[str, str], visit: Visit, reference: str) -> str | None:
         answer = self.send("CLC", urls["CLC"], visit, reference=reference)
         return self.shared.reader.commitment_number(answer) if answer else None
+
+
+# CDRi ----------------------------------------------------------------------------------------------------------
+class CdriUser(SoapGapUser):
+    """The admission desk asking the AMO for the patient's rights: one CDRi query per stay, on its admission date.
+
+    Closed or not-yet-open rights are an answer (a success); a fault (`beneficiary.unknown`…) is a failure."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        if self.shared.cdri is None:
+            raise RuntimeError("CDRi users need the run's CDRi service (cdri_url): run them through load/locustfile.py")
+
+    def judges(self) -> tuple[FaultReader, SampledValidation]:
+        return self.shared.cdri.reader, self.shared.cdri.validation
+
+    @task
+    def rights(self) -> None:
+        self.send(CDRI, self.shared.cdri.url, self.shared.pool.next_visit())
 
 
 # DIAPASON ------------------------------------------------------------------------------------------------------

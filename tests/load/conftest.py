@@ -21,7 +21,7 @@ LOOSE_THRESHOLDS = {"max_p95_ms": 5000, "max_p99_ms": 10000, "max_error_rate": 0
 @pytest.fixture(scope="module")
 def simulator(tmp_path_factory):
     settings = Settings(db_path=str(tmp_path_factory.mktemp("load-sim") / "state.sqlite"),
-                        actors=("annuaire", "amc", "diapason"))
+                        actors=("annuaire", "amc", "amo", "diapason"))
     with serve_in_thread(create_app(settings)) as running:
         yield running
 

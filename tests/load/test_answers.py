@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from load.answers import AnswerReader, SampledValidation, ValidationTally
+from load.answers import AnswerReader, FaultReader, SampledValidation, ValidationTally
+from load.templates import CDRI, CDRI_PROFILE
 from simulators.profiles import load_profile
 from simulators.soap import envelope
 from simulators.xml import parse_xml
@@ -78,3 +79,23 @@ def test_patterns_accept_any_prefix_attributes_and_spaces(reader):
     assert reader.idb_reference(b'<e><x:ReferenceIDB xmlns:x="urn:x" a="1"> IDBX1 </x:ReferenceIDB></e>') == "IDBX1"
     assert reader.idb_reference(b"<ReferenceIDB>IDBX2</ReferenceIDB>") == "IDBX2"
     assert reader.idb_reference(b"<ReferenceIDBs>IDBX3</ReferenceIDBs>") is None
+
+
+def test_cdri_faults_say_their_key_and_cdri_answers_validate_against_the_cdri_profile():
+    cdri = load_profile(CDRI_PROFILE)
+    samples = Path(cdri.root) / "samples"
+    answer = envelope("1.1", parse_xml((samples / "cdri-answer.xml").read_bytes()))
+    reader = FaultReader(cdri)
+    assert reader.failure(200, answer, "text/xml") is None
+    fault = (samples / "fault-erreur.soap11.xml").read_bytes()
+    assert reader.failure(500, fault, "text/xml") == "SOAP fault 2001 (beneficiary.unknown)"
+    tally = ValidationTally()
+    validation = SampledValidation(cdri, 1.0, tally)
+    assert validation.check(CDRI, answer, "text/xml") is None
+    assert validation.check(CDRI, (samples / "cdri-answer-css.soap12.xml").read_bytes(),
+                            "application/soap+xml") is None
+    broken = envelope("1.1", parse_xml((samples / "invalid/cdri-answer-unknown-exoneration.xml").read_bytes()))
+    assert validation.check(CDRI, broken, "text/xml").startswith("CDRI answer breaks the profile schema: /CDRiReponse")
+    roc_answer = _enveloped("idb-answer.xml")
+    assert validation.check(CDRI, roc_answer, "text/xml").startswith("CDRI answer: expected <CDRiReponse>")
+    assert (tally.sampled, tally.valid, tally.invalid) == (4, 2, 2)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from load.loadprofile import read_profile
-from load.runner import Distribution, LoadRun, UsageProblem, locust_command, split_target, worker_command
+from load.loadprofile import profile_from_dict, read_profile
+from load.runner import (CDRI_PATH, Distribution, LoadRun, RunFailed, UsageProblem, locust_command, split_target,
+                         without_cdri, worker_command)
 from tests.load.conftest import run_cli
 
 
@@ -75,3 +76,18 @@ def test_the_finess_of_a_client_certificate_is_its_common_name(tmp_path):
 
     generate_pki(tmp_path, ["750000010"])
     assert certificate_finess(str(tmp_path / "clients" / "750000010.pem")) == "750000010"
+
+
+def test_against_a_target_without_cdri_the_cdri_users_are_left_out_and_the_others_keep_theirs(tmp_path):
+    from simulators.amo.service import CDRI_PATH as SERVED
+
+    assert CDRI_PATH == SERVED
+    said: list[str] = []
+    run = without_cdri(LoadRun(read_profile("morning-peak"), tmp_path), said.append)
+    assert run.plan.mix == {"roc": 1} and run.plan.users == 40 and locust_command(run, {}, "http://h")[-1] == \
+        "HospitalGapUser"
+    assert said == ["the target is not a simphonie bench and no CDRi URL was given: the cdri users are left out "
+                    "(40 of 80 users at the peak)"]
+    only_cdri = read_profile("steady").to_dict() | {"mix": {"cdri": 1}}
+    with pytest.raises(RunFailed, match="the mix has only cdri users and the target is not a simphonie bench"):
+        without_cdri(LoadRun(profile_from_dict(only_cdri), tmp_path), said.append)

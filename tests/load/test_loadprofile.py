@@ -12,11 +12,16 @@ def _document(name: str = "spike") -> dict:
     return yaml.safe_load((PROFILES_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", ["steady", "morning-peak", "spike", "soak"])
-def test_bundled_profiles_are_valid_and_survive_the_trip_to_locust(name):
+@pytest.mark.parametrize("name, classes", [
+    ("steady", {"HospitalGapUser": 1}),
+    ("morning-peak", {"HospitalGapUser": 1, "CdriUser": 1}),  # admissions ask CDRi once per stay, like IDB
+    ("spike", {"HospitalGapUser": 1}),
+    ("soak", {"HospitalGapUser": 1}),
+])
+def test_bundled_profiles_are_valid_and_survive_the_trip_to_locust(name, classes):
     assert name in available_profiles()
     plan = read_profile(name)
-    assert plan.name == name and plan.user_classes() == {"HospitalGapUser": 1}
+    assert plan.name == name and plan.user_classes() == classes
     again = profile_from_dict(plan.to_dict(), plan.source)
     assert again == plan and again.stages() == plan.stages()
     assert plan.stages()[-1].until == plan.duration
@@ -24,7 +29,20 @@ def test_bundled_profiles_are_valid_and_survive_the_trip_to_locust(name):
 
 def test_morning_peak_stages_are_shares_of_duration_and_users():
     plan = read_profile("morning-peak")
-    assert plan.stages() == (Stage(18.0, 12, 8.0), Stage(40.5, 40, 8.0), Stage(72.0, 40, 8.0), Stage(90.0, 20, 8.0))
+    assert plan.stages() == (Stage(18.0, 24, 16.0), Stage(40.5, 80, 16.0), Stage(72.0, 80, 16.0),
+                             Stage(90.0, 40, 16.0))
+
+
+def test_a_run_without_a_user_class_keeps_the_users_of_the_others():
+    """Against an AMC (no CDRi service), morning-peak is the 40 ROC desks it was before CDRi users existed."""
+    plan = read_profile("morning-peak")
+    assert plan.uses("cdri") and plan.uses("roc") and not plan.uses("terminal")
+    without = plan.without("cdri")
+    assert without.mix == {"roc": 1} and without.user_classes() == {"HospitalGapUser": 1}
+    assert without.stages() == (Stage(18.0, 12, 8.0), Stage(40.5, 40, 8.0), Stage(72.0, 40, 8.0),
+                                Stage(90.0, 20, 8.0))
+    assert profile_from_dict(without.to_dict(), plan.source) == without
+    assert plan.without("terminal") == plan
 
 
 def test_users_and_duration_overrides_scale_the_whole_shape():
@@ -56,14 +74,14 @@ def test_errors_name_the_file_and_the_key():
 
 def test_meaning_errors_after_the_schema():
     document = _document()
-    document["mix"]["cdri"] = 1
+    document["mix"]["cdri"] = 1  # accepted since the CDRi users exist
+    document["mix"]["amo"] = 1
     document["shape"]["stages"][1]["until"] = 0.2
     document["think_time"] = [2, 1]
     with pytest.raises(ProfileError) as caught:
         profile_from_dict(document, "spike.yaml")
     assert str(caught.value).splitlines() == [
-        "spike.yaml:mix.cdri: the CDRi users are not built yet (the AMO simulator was still changing); "
-        "available: roc, diapason, terminal",
+        "spike.yaml:mix.amo: no such user class; available: roc, cdri, diapason, terminal",
         "spike.yaml:shape.stages.1.until: stages must end in order: 0.2 comes after 0.35",
         "spike.yaml:think_time: expected [min, max], received min 2 above max 1",
     ]

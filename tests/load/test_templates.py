@@ -1,10 +1,13 @@
-"""Pre-encoded requests: filled templates are valid requests of the profile, venues never repeat across workers."""
+"""Pre-encoded requests: filled templates are valid requests of the profile (ROC and CDRi), venues never repeat
+across workers."""
 from __future__ import annotations
 
 import pytest
 
-from load.templates import (SLOT_MARKERS, Clock, StayPool, Template, TemplateError, encode_stay, establishment_for,
-                            soap_headers)
+from load.templates import (CDRI, CDRI_PROFILE, SLOT_MARKERS, Clock, StayPool, Template, TemplateError,
+                            encode_cdri, encode_stay, establishment_for, soap_headers)
+from simulators.amo.messages import CdriRequest
+from simulators.amo.rights import amo_directory
 from simulators.profiles import load_profile
 from simulators.roc import decode
 from simulators.runtime import dataset_for_seed
@@ -88,3 +91,31 @@ def test_a_run_can_speak_for_one_finess(profile, dataset):
     assert {v.templates.drawn.establishment for v in (pool.next_visit() for _ in range(3))} == {alone}
     body = pool.templates[0].requests["CLC"].render(VALUES)
     assert b">750000010<" in body and str(chu.finess_geographique).encode() not in body
+
+
+@pytest.mark.parametrize("soap_version", ["1.1", "1.2"])
+def test_the_cdri_request_asks_the_rights_of_the_stays_beneficiary_on_its_admission_date(dataset, soap_version):
+    cdri = load_profile(CDRI_PROFILE)
+    drawn = dataset.draw_stays(seed=3, n=1, worker_index=7)[0]
+    template = encode_cdri(drawn, cdri, soap_version)
+    assert template.slots == ("exchange", "timestamp")
+    body = template.render(VALUES)
+    envelope = parse_envelope(body, soap_headers(cdri, soap_version, (CDRI,))[CDRI]["Content-Type"])
+    assert envelope.version.value == soap_version and cdri.validate(envelope.body) == []
+    message = decode(envelope.body, cdri)
+    assert isinstance(message, CdriRequest) and message.header.exchange_id == "GAP-0000abcd-000001"
+    assert message.header.profile == CDRI_PROFILE
+    assert message.beneficiary == drawn.beneficiary and message.care_date == drawn.stay.admission_date
+    # the AMO of the simulators knows the person (the same dataset)
+    assert not isinstance(amo_directory(dataset).identify(message.beneficiary), str)
+
+
+def test_a_pool_with_the_cdri_profile_adds_each_stays_cdri_request(profile, dataset):
+    cdri = load_profile(CDRI_PROFILE)
+    pool = StayPool(dataset, profile, seed=1, worker_index=2, size=3, cdri_profile=cdri)
+    visit = pool.next_visit()
+    assert set(visit.templates.requests) == {"ANNUAIRE", "IDB", "SIM", "CLC", "ANN", CDRI}
+    assert visit.templates.requests[CDRI] == encode_cdri(visit.templates.drawn, cdri)
+    assert CDRI not in StayPool(dataset, profile, seed=1, worker_index=2, size=1).next_visit().templates.requests
+    assert soap_headers(cdri, "1.1", (CDRI,))[CDRI]["SOAPAction"] == \
+        '"urn:simphonie-bench:bench-cdri-1:CDRI:ConsulterDroits"'
