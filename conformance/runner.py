@@ -261,7 +261,7 @@ class Runner:
             self._bench().change_routing(state.session, state.facts["persona"])
         for behaviour in step.behaviours:
             self._bench().add_behaviour(state.session, behaviour.name, actor=behaviour.actor,
-                                        service=behaviour.service.upper() if behaviour.service else None,
+                                        service=behaviour.service,
                                         target=behaviour.target, count=behaviour.times)
         if step.clock:
             self._bench().set_clock(state.session, str(step.clock)[:10])

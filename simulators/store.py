@@ -284,7 +284,8 @@ class Store:
         ).fetchall()
         matching = [
             Behaviour(*row) for row in rows
-            if (row[2] in (None, actor)) and (row[3] in (None, service)) and (row[4] is None or row[4] in targets)
+            if (row[2] in (None, actor)) and (row[3] is None or row[3].lower() == service.lower())
+            and (row[4] is None or row[4] in targets)
         ]
         if not any(b.remaining is not None for b in matching):
             return matching

@@ -13,13 +13,19 @@ DEFAULT_SYMLINK = "/tmp/simphonie-tpe0"
 BAUD_RATES = {rate: getattr(termios, f"B{rate}") for rate in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)}
 
 
+def _wait(fd: int, event: int, timeout: float) -> bool:
+    """poll() rather than select(): select fails on descriptors above 1024, which a busy bench reaches."""
+    poller = select.poll()
+    poller.register(fd, event)
+    return bool(poller.poll(max(0.0, timeout) * 1000))
+
+
 class FdPort:
     def __init__(self, fd: int) -> None:
         self._fd = fd
 
     def read(self, timeout: float) -> bytes | None:
-        ready, _, _ = select.select([self._fd], [], [], timeout)
-        if not ready:
+        if not _wait(self._fd, select.POLLIN, timeout):
             return b""
         try:
             return os.read(self._fd, 4096)
@@ -29,8 +35,7 @@ class FdPort:
     def write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            _, writable, _ = select.select([], [self._fd], [], 1.0)
-            if writable:
+            if _wait(self._fd, select.POLLOUT, 1.0):
                 view = view[os.write(self._fd, view):]
 
 
