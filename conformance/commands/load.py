@@ -89,6 +89,8 @@ def _check_modes(profile, target, master, worker, processes, master_host, expect
                                                   "--client-cert, else each stay's establishment).")
 @click.option("--diapason-url", default=None, metavar="URL",
               help="DIAPASON provider API for the diapason users (default: the target's /diapason/v1).")
+@click.option("--cdri-url", default=None, metavar="URL",
+              help="CDRi service for the cdri users (default: the target's /amo/cdri on a simphonie bench).")
 @click.option("--terminal", default=None, metavar="HOST:PORT",
               help="Caisse-AP terminal for the terminal users (default: start a bundled one).")
 @click.option("--no-session", is_flag=True, help="Against a simphonie bench, use its default session "
@@ -97,7 +99,7 @@ def _check_modes(profile, target, master, worker, processes, master_host, expect
 @click.pass_context
 def load(ctx, profile, target, users, duration, processes, master, worker, master_host, master_port,
          master_bind_host, expect_workers, wait_workers, seed, stay_offset, report_dir, server_workers, ca_cert,
-         client_cert, client_key, finess, diapason_url, terminal, no_session, verbose) -> None:
+         client_cert, client_key, finess, diapason_url, cdri_url, terminal, no_session, verbose) -> None:
     """Run a load PROFILE with Locust and judge it against its thresholds.
 
     PROFILE is steady, morning-peak, spike, soak or the path of a YAML profile. Exit code 0 when every
@@ -119,7 +121,7 @@ def load(ctx, profile, target, users, duration, processes, master, worker, maste
     try:
         plan = read_profile(profile).with_overrides(users=users, duration=duration, seed=seed,
                                                     stay_offset=stay_offset)
-        for url in (target, diapason_url):
+        for url in (target, diapason_url, cdri_url):
             if url is not None:
                 split_target(url)
         if terminal is not None:
@@ -137,5 +139,5 @@ def load(ctx, profile, target, users, duration, processes, master, worker, maste
     tls = Tls(ca=ca_cert, cert=client_cert, key=client_key) if (ca_cert or client_cert) else None
     run = LoadRun(plan=plan, report_dir=Path(report_dir or f"reports/out/load/{plan.name}"), target=target,
                   distribution=dist, server_workers=server_workers, tls=tls, bench_session=not no_session,
-                  verbose=verbose, finess=finess, diapason_url=diapason_url, terminal=terminal)
+                  verbose=verbose, finess=finess, diapason_url=diapason_url, cdri_url=cdri_url, terminal=terminal)
     ctx.exit(run_load(run, click.echo))
