@@ -278,6 +278,20 @@ def _later(lots: list[SentLot], side: str, after: int) -> Iterator[tuple[SentLot
                 yield lot, invoice
 
 
+def _numbers(invoice: Invoice) -> set[int]:
+    return {line.line_number for line in invoice.lines}
+
+
+def _again(lots: list[SentLot], decision: "Decision", after: int, lines: set[int]
+           ) -> Iterator[tuple[SentLot, Invoice, set[int]]]:
+    """Invoices sent after journal position `after` to the decision's payer for the same stay, with the lines of
+    `lines` they carry again."""
+    for lot, invoice in _later(lots, decision.side, after):
+        shared = lines & _numbers(invoice)
+        if stay_key(invoice) == stay_key(decision.invoice) and shared:
+            yield lot, invoice, shared
+
+
 # -- ROC-INV: invoices and commitments ------------------------------------------------------------------------
 @check("billing.gap.invoice_quotes_active_commitment", verifies=["ROC-INV-001"],
        title="every DRE-ES invoice quotes a commitment the AMC gave for that patient, still active when sent")
@@ -468,10 +482,9 @@ def reinvoices_curable_rejects(ctx: CheckContext) -> None:
         if not curable or (not whole and d.side != "amo"):
             continue  # final, or an AMC line (the commitment is invoiced: BIL-REJ-002)
         judged += 1
-        lines = {line.line_number for line in d.invoice.lines} if whole else {r["line_number"] for r in curable}
-        again = [(lot, inv) for lot, inv in _later(lots, d.side, got) if stay_key(inv) == stay_key(d.invoice)
-                 and lines <= {line.line_number for line in inv.lines} and inv.invoice_number != d.number]
-        if not again:
+        lines = _numbers(d.invoice) if whole else {r["line_number"] for r in curable}
+        again = [inv for _, inv, shared in _again(lots, d, got, lines) if shared == lines]
+        if not any(inv.invoice_number != d.number for inv in again):
             raise _fail("re-invoice", f"lines {sorted(lines)} invoiced again under a new number",
                         f"nothing after {d.meta.get('rejections')[0]['key']}",
                         f"journal #{d.index} {FILE_NAMES[d.side]} invoice {d.number}", [d.index, got])
@@ -488,19 +501,18 @@ def no_invoice_after_final_reject(ctx: CheckContext) -> None:
         if d.invoice is None or not d.rejections:
             continue
         if d.status == "rejected":
-            final = set() if d.rejections[0]["key"] in CURABLE else {line.line_number for line in d.invoice.lines}
+            final = set() if d.rejections[0]["key"] in CURABLE else _numbers(d.invoice)
         elif d.side == "amc":
-            final = {line.line_number for line in d.invoice.lines}  # partly paid: the commitment is invoiced
+            final = _numbers(d.invoice)  # partly paid: the commitment is invoiced
         else:
             final = {r["line_number"] for r in d.rejections if r["key"] not in CURABLE}
         if not final:
             continue
         judged += 1
-        for lot, inv in _later(lots, d.side, d.index):
-            if stay_key(inv) == stay_key(d.invoice) and final & {line.line_number for line in inv.lines}:
-                raise _fail("invoice after a final reject", "the rejected amount left to the patient",
-                            f"invoice {inv.invoice_number} after {d.rejections[0]['key']} on invoice {d.number}",
-                            lot.where(inv), [d.index, lot.index])
+        for lot, inv, _ in _again(lots, d, d.index, final):
+            raise _fail("invoice after a final reject", "the rejected amount left to the patient",
+                        f"invoice {inv.invoice_number} after {d.rejections[0]['key']} on invoice {d.number}",
+                        lot.where(inv), [d.index, lot.index])
     if not judged:
         raise CheckSkipped("no final reject in this scenario")
 
@@ -511,14 +523,11 @@ def no_double_billing(ctx: CheckContext) -> None:
     lots = sent_lots(ctx)
     paid = _require([d for d in decisions(ctx) if d.status in ("paid", "partial") and d.invoice], "payment")
     for d in paid:
-        rejected = {r["line_number"] for r in d.rejections}
-        lines = {line.line_number for line in d.invoice.lines} - rejected
-        for lot, inv in _later(lots, d.side, d.index):
-            again = lines & {line.line_number for line in inv.lines}
-            if stay_key(inv) == stay_key(d.invoice) and again:
-                raise _fail("invoice of paid lines", "paid lines never invoiced again",
-                            f"lines {sorted(again)} paid on invoice {d.number}, invoiced again",
-                            lot.where(inv), [d.index, lot.index])
+        paid_lines = _numbers(d.invoice) - {r["line_number"] for r in d.rejections}
+        for lot, inv, again in _again(lots, d, d.index, paid_lines):
+            raise _fail("invoice of paid lines", "paid lines never invoiced again",
+                        f"lines {sorted(again)} paid on invoice {d.number}, invoiced again",
+                        lot.where(inv), [d.index, lot.index])
 
 
 # -- BIL-REC: the GAP's books ------------------------------------------------------------------------------------

@@ -102,7 +102,9 @@ def stay(persona: str = "rights-open") -> list[tuple]:
 @pytest.fixture(scope="package")
 def flows(play):
     """Good (and deliberately bad) exchanges, each played once for the package."""
-    reject = lambda key, actor, kind="billing_reject": ("behaviour", f"{kind}:100:{key}", {"actor": actor, "count": 1})  # noqa: E731
+    def reject(key: str, actor: str, kind: str = "billing_reject") -> tuple:
+        return "behaviour", f"{kind}:100:{key}", {"actor": actor, "count": 1}
+
     return {
         "paid": play(stay() + [("bill", {})]),
         "ald": play([("clock", BILLING_DAY), ("bill", {"cases": ["amo-ald"]})]),

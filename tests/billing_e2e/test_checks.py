@@ -117,7 +117,8 @@ def test_parts_add_up(flows):
     line = next(line for line in read_lot(data).invoices[0].lines if line.line_number == 1)
     for field, value in (("amc_cents", line.amc_cents + 1), ("amo_cents", line.amo_cents - 1)):
         data = patch_field(data, record, field, value)
-    bad = paid.journal[:index] + (dataclasses.replace(entry, request=data.decode("latin-1")),) + paid.journal[index + 1:]
+    changed = dataclasses.replace(entry, request=data.decode("latin-1"))
+    bad = paid.journal[:index] + (changed,) + paid.journal[index + 1:]
     fails("billing.gap.parts_add_up", paid.context(journal=bad), "as in the B2 invoice")
 
 
