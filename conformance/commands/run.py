@@ -119,6 +119,11 @@ def run(suites, sut, driver, target, bench_url, variant, command, tags, ids, see
         raise click.UsageError("--driver command needs --command 'program args'")
     options: dict[str, Any] = {}
     if driver == "reference":
+        from conformance.drivers.reference import all_variants, variant_family
+
+        if variant_family(variant) is None:
+            raise click.BadParameter(f"unknown variant {variant!r}; valid: reference, {', '.join(all_variants())}",
+                                     param_hint="--variant")
         options["variant"] = variant
     if driver == "command":
         options["command"] = command

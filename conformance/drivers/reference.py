@@ -19,18 +19,39 @@ REFERENCE_ACTIONS["revoke"] = "simulators.gap.diapason_actions:revoke"
 REFERENCE_ACTIONS["bill"] = "conformance.billing_actions:bill"
 
 
+def _families() -> dict[str, list[str]]:
+    from simulators.gap.billing import Variant
+    from simulators.gap.diapason_variants import DIAPASON_VARIANTS
+    from simulators.gap.variants import VARIANTS
+
+    return {"roc": sorted(VARIANTS), "billing": sorted(v.value for v in Variant), "diapason": sorted(DIAPASON_VARIANTS)}
+
+
+def variant_family(name: str) -> str | None:
+    """Which part of the reference GAP a variant breaks: roc, billing or diapason (None: unknown name)."""
+    if name == "reference":
+        return "roc"
+    return next((family for family, names in _families().items() if name in names), None)
+
+
+def all_variants() -> list[str]:
+    return [name for names in _families().values() for name in names]
+
+
 class ReferenceDriver:
     name = "reference"
 
     def __init__(self, *, variant: str = "reference", policy: Any = None, environment: dict[str, Any] | None = None,
                  **_: Any) -> None:
-        from simulators.gap.variants import VARIANTS
-
-        if variant not in ("reference", *VARIANTS):
-            raise DriverError(f"unknown GAP variant {variant!r}; valid: reference, {', '.join(sorted(VARIANTS))}")
+        self.environment = dict(environment or {})  # facts of the bundled services (acquirer address...)
+        family = variant_family(variant)
+        if family is None:
+            raise DriverError(f"unknown GAP variant {variant!r}; valid: reference, {', '.join(all_variants())}")
+        if family != "roc":  # a broken billing office or DIAPASON desk beside the reference ROC GAP
+            self.environment[f"{family}_variant"] = variant
+            variant = "reference"
         self.variant = variant
         self.policy = policy
-        self.environment = dict(environment or {})  # facts of the bundled services (acquirer address...)
         self.extras: dict[str, Any] = {}  # state kept by registered actions for the scenario
         self.gap = None
         self.session = ""
