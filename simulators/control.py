@@ -75,12 +75,43 @@ def create_session():
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, int):
         raise ControlError(400, f"'seed' must be an integer, received {seed!r}")
+    finess_list = body.get("finess", [])
+    if not isinstance(finess_list, list):
+        raise ControlError(400, "'finess' must be a list of FINESS whose client certificates select this session")
+    for value in finess_list:
+        _check_finess(value)
     rt = runtime()
     info = rt.store.create_session(session, seed=seed, label=body.get("label"))
     rt.store.reset_session(session)
+    for value in finess_list:
+        rt.store.bind_finess(str(value).upper(), session)
     for item in body.get("behaviours", []):
         _add_behaviour(session, item)
-    return jsonify(info.to_dict()), 201
+    return jsonify({**info.to_dict(), "finess": [str(v).upper() for v in finess_list]}), 201
+
+
+def _check_finess(value: object) -> None:
+    from simulators.domain.identifiers import Finess, InvalidIdentifier
+
+    try:
+        Finess.parse(str(value))
+    except InvalidIdentifier as exc:
+        raise ControlError(400, str(exc)) from None
+
+
+@bp.get("/finess")
+def list_finess_bindings():
+    """Which session each client-certificate FINESS lands in (mutual TLS, no prefix or header)."""
+    return jsonify(runtime().store.finess_bindings())
+
+
+@bp.put("/finess/<finess>")
+def bind_finess(finess: str):
+    _check_finess(finess)
+    body = _json_body()
+    session = _session(str(body.get("session", "")))
+    runtime().store.bind_finess(finess.upper(), session)
+    return jsonify({"finess": finess.upper(), "session": session})
 
 
 @bp.get("/sessions/<session>")

@@ -37,7 +37,11 @@ class Runtime:
 
     # -- sessions -------------------------------------------------------------------------------------
     def current_session(self) -> str:
-        session = request.environ.get("simphonie.session") or request.environ.get("simphonie.cert_session")
+        """The URL prefix or header wins; under mutual TLS, else the session bound to the certificate's FINESS."""
+        session = request.environ.get("simphonie.session")
+        finess = request.environ.get("simphonie.client_finess")
+        if session is None and finess:
+            session = self.store.session_for_finess(finess)
         session = session or DEFAULT_SESSION
         if session not in self._known_sessions:
             self.store.ensure_session(session)

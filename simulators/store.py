@@ -86,6 +86,10 @@ CREATE TABLE IF NOT EXISTS commitments (
 CREATE INDEX IF NOT EXISTS commitments_of_stay ON commitments(session, finess, venue);
 CREATE UNIQUE INDEX IF NOT EXISTS one_active_commitment
     ON commitments(session, finess, venue) WHERE status = 'active';
+CREATE TABLE IF NOT EXISTS finess_sessions (
+    finess TEXT PRIMARY KEY,
+    session TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS documents (
     session TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -253,6 +257,21 @@ class Store:
         self.reset_session(session)
         with self._tx() as db:
             db.execute("DELETE FROM sessions WHERE id = ?", (session,))
+            db.execute("DELETE FROM finess_sessions WHERE session = ?", (session,))
+
+    # -- sessions chosen by the client certificate (mutual TLS) ------------------------------------------------
+    def bind_finess(self, finess: str, session: str) -> None:
+        """Requests whose client certificate is for `finess` belong to `session` (one editor, one session)."""
+        self._connection().execute(
+            "INSERT INTO finess_sessions(finess, session) VALUES (?, ?) "
+            "ON CONFLICT(finess) DO UPDATE SET session = excluded.session", (finess, session))
+
+    def session_for_finess(self, finess: str) -> str | None:
+        row = self._connection().execute("SELECT session FROM finess_sessions WHERE finess = ?", (finess,)).fetchone()
+        return row[0] if row else None
+
+    def finess_bindings(self) -> dict[str, str]:
+        return dict(self._connection().execute("SELECT finess, session FROM finess_sessions ORDER BY finess"))
 
     # -- behaviours ---------------------------------------------------------------------------------
     def add_behaviour(self, session: str, name: str, *, actor: str | None = None, service: str | None = None,

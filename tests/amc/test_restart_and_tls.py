@@ -62,3 +62,20 @@ def test_certificate_of_another_finess_is_refused(tls_setup):
         with pytest.raises(RocFaultError) as caught:
             endpoints(client, persona)
     assert caught.value.key == "finess.not_authorised"
+
+
+def test_client_certificate_selects_the_session_bound_to_its_finess(tls_setup):
+    """One editor, one certificate, one session: no URL prefix or header needed (design §4)."""
+    import requests
+
+    server, pki, persona, finess, _ = tls_setup
+    tls = {"cert": tuple(map(str, pki.client(finess))), "verify": str(pki.ca_cert), "timeout": 5}
+    created = requests.post(f"{server.url}/_bench/sessions", json={"id": "editor-a", "finess": [finess]}, **tls)
+    assert created.status_code == 201 and created.json()["finess"] == [finess]
+    assert requests.get(f"{server.url}/_bench/finess", **tls).json()[finess] == "editor-a"
+    with _client(server, pki, finess, persona) as client:
+        endpoints(client, persona)
+    journal = requests.get(f"{server.url}/_bench/sessions/editor-a/journal", **tls).json()
+    assert [e["service"] for e in journal] == ["ANNUAIRE"]
+    bad = requests.post(f"{server.url}/_bench/sessions", json={"id": "x", "finess": ["750000011"]}, **tls)
+    assert bad.status_code == 400 and "check digit" in bad.json()["error"]
