@@ -135,15 +135,28 @@ def reset_session(session: str):
     return jsonify({"reset": session})
 
 
+def injectable_fault_keys() -> set[str]:
+    """Error keys a `soap_fault:<key>` behaviour may inject: the ROC and CDRi catalogues, DIAPASON problems."""
+    from simulators.diapason.problems import PROBLEMS
+    from simulators.profiles import load_profile
+
+    keys = {error.key for error in runtime().profile.errors}
+    keys |= {error.key for error in load_profile("bench-cdri-1").errors}
+    return keys | set(PROBLEMS)
+
+
 def _add_behaviour(session: str, item: Any) -> dict[str, Any]:
     if isinstance(item, str):
         item = {"name": item}
     if not isinstance(item, dict) or not isinstance(item.get("name"), str):
         raise ControlError(400, "a behaviour is a name or an object {name, actor?, service?, target?, count?}")
     try:
-        parse_behaviour(item["name"])
+        effect = parse_behaviour(item["name"])
     except UnknownBehaviour as exc:
         raise ControlError(400, str(exc)) from None
+    if effect.fault_key and effect.fault_key not in injectable_fault_keys():
+        raise ControlError(400, f"unknown error key {effect.fault_key!r} in {item['name']!r}; valid: "
+                                f"{', '.join(sorted(injectable_fault_keys()))}")
     count = item.get("count")
     if count is not None and (not isinstance(count, int) or count < 1):
         raise ControlError(400, f"'count' must be a positive integer, received {count!r}")

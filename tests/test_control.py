@@ -38,6 +38,7 @@ def test_generated_session_ids_are_unique(client):
     ("/_bench/sessions", {"seed": "x"}, "'seed' must be an integer"),
     ("/_bench/sessions/default/behaviours", {"name": "explode"}, "unknown behaviour 'explode'; valid: latency:1400ms"),
     ("/_bench/sessions/default/behaviours", {"name": "http_503", "count": 0}, "'count' must be a positive integer"),
+    ("/_bench/sessions/default/behaviours", {"name": "soap_fault:no.such_key"}, "unknown error key 'no.such_key'"),
     ("/_bench/sessions/default/behaviours", ["http_503"], "request body must be a JSON object"),
 ])
 def test_bad_control_requests_get_clear_errors(client, path, body, message):
