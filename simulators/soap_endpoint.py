@@ -7,6 +7,7 @@ validation with element paths, replay detection, idempotent retries, FINESS/mTLS
 from __future__ import annotations
 
 import hashlib
+import logging
 import socket
 import struct
 import time
@@ -263,6 +264,10 @@ class SoapEndpoint:
             response = refuse(refusal.key, refusal.detail, contact=contact, schema_path=refusal.schema_path)
             self._remember(rt, session, exchange_id, response, state)
             return response
+        except Exception as exc:  # noqa: BLE001 - a bench bug: logged here, a catalogue fault there, no traceback
+            logging.getLogger("simphonie").exception("%s %s failed", self.actor, operation)
+            return refuse("service.internal_error", f"the simulator failed on this request ({type(exc).__name__}); "
+                                                    "this is a bench error, not the client's")
 
         from simulators.roc.messages import encode
         from simulators.soap import envelope as build_envelope

@@ -119,3 +119,18 @@ def test_finess_with_a_wrong_check_digit_is_refused(client, dataset, idb_url):
     bad = replace(request, header=replace(request.header, finess_geographique="750000019"))
     fault = _fault(requests.post(idb_url, data=envelope("1.1", encode(bad, PROFILE)), headers=SOAP11, timeout=5))
     assert fault.error.key == "finess.invalid"
+
+
+def test_a_bench_bug_is_an_internal_error_fault_not_a_traceback(client, dataset, idb_url, monkeypatch):
+    from simulators.amc import rules
+
+    def broken(call):
+        raise RuntimeError("bug in the rules")
+
+    monkeypatch.setattr(rules, "coverage_for", lambda *args: broken(None))
+    persona = dataset.persona("rights-open")
+    response = requests.post(idb_url, data=envelope("1.1", encode(idb_request(client, persona), PROFILE)),
+                             headers=SOAP11, timeout=5)
+    assert response.status_code == 500 and b"Traceback" not in response.content and b"bug in the rules" not in response.content
+    message = parse_envelope(response.content, response.headers["Content-Type"])
+    assert decode(message.body, PROFILE).error.key == "service.internal_error"
