@@ -30,7 +30,7 @@ CASES = {
                          {"ROC-IDB-005", "ROC-FLT-006", "ROC-FLT-007", "ROC-FBK-001"}),
     "retries-without-bound": (["gap.outage.amc-down"], {"ROC-FLT-040", "ROC-FLT-041"}),
     "wrong-amounts": (["gap.stay.rights-open"], {"ROC-DAT-009"}),
-    "ignores-annuaire": (["gap.routing.changed"], {"ROC-ANN-007"}),
+    "ignores-annuaire": (["gap.routing.changed", "gap.annuaire.expired-route"], {"ROC-ANN-007", "ROC-ANN-004"}),
     "uses-cancelled-commitment": (["gap.change.after-clc"], {"ROC-CNL-003"}),
     "duplicate-exchange-ids": (["gap.messages.valid-and-unique"], {"ROC-MSG-002"}),
     "clc-before-discharge": (["gap.stay.rights-open"], {"ROC-CLC-001", "ROC-CLC-002"}),
