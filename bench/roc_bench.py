@@ -1,4 +1,4 @@
-"""`make bench`: AMC IDB and CLC through the production server (gunicorn, 2 workers x 8 threads, SQLite WAL),
+"""`make bench`: AMC IDB and CLC through the production server (gunicorn, 2 sync workers, SQLite WAL),
 next to the same server answering a fixed XML body, measured in the same run with the same client.
 
 The client is bench/loadgen.py (16 keep-alive connections over 2 processes). Its bodies come from
@@ -7,7 +7,7 @@ simulators answer a repeated exchange id from their replay cache, and a stay hol
 both runs cost the client the same and only the server's work differs. CLCs need an IDB reference per stay:
 those IDBs are made beforehand, outside the measurement. Nothing is asserted; aims are printed as ratios.
 
-    python -m bench.roc_bench [--seconds 4] [--concurrency 16] [--workers 2] [--threads 8] [--profile]
+    python -m bench.roc_bench [--seconds 4] [--concurrency 16] [--workers 2] [--threads 1] [--profile]
 """
 from __future__ import annotations
 
@@ -190,7 +190,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (simphonie serve's)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker: 1 = sync workers, the issue's measurement setting "
+                             "(`simphonie serve` runs 8 so that slow-AMC behaviours do not hold a whole worker)")
     parser.add_argument("--profile", action="store_true", help="also profile IDB and CLC in-process (cProfile)")
     args = parser.parse_args(argv if argv is not None else [])
 
