@@ -15,10 +15,9 @@ import click
 def requirements(show_coverage: bool, min_percent: float | None, scenario_paths: tuple[str, ...], fmt: str,
                  uncovered: bool) -> None:
     """List requirements (with --coverage: verified by which checks), failing below --min-percent."""
-    from pathlib import Path
-
+    from conformance.commands.run import default_suites
     from conformance.requirements import coverage_command
 
-    paths = scenario_paths or tuple(str(p) for p in [Path("scenarios")] if p.exists())
+    paths = scenario_paths or tuple(str(p) for p in default_suites())
     code = coverage_command(scenario_paths=paths, min_percent=min_percent, fmt=fmt, uncovered_only=uncovered)
     raise SystemExit(code)

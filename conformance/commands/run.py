@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import click
 
 EXIT_USAGE, EXIT_BENCH = 2, 3
-SCENARIOS_ROOT = Path("scenarios")
+BUNDLED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"  # the suites shipped with the bench
 
 
 def reachable(url: str, timeout: float = 3.0) -> str | None:
@@ -27,8 +27,10 @@ def reachable(url: str, timeout: float = 3.0) -> str | None:
         return f"cannot reach {parts.hostname}:{port}: {exc.strerror or exc}"
 
 
-def default_suites(sut: str) -> list[Path]:
-    return sorted(p for p in SCENARIOS_ROOT.iterdir() if p.is_dir()) if SCENARIOS_ROOT.is_dir() else []
+def default_suites() -> list[Path]:
+    """./scenarios when the current folder has one (an editor's own suites), else the bench's bundled suites."""
+    root = Path("scenarios") if Path("scenarios").is_dir() else BUNDLED_SCENARIOS
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
 def execute(*, suites: list[str], sut: str, driver: str, target: str | None, bench_url: str | None, seed: int,
@@ -51,7 +53,7 @@ def execute(*, suites: list[str], sut: str, driver: str, target: str | None, ben
         return EXIT_USAGE
     registry = builtin()
     dataset = dataset_for_seed(seed)
-    paths = suites or [str(p) for p in default_suites(sut)]
+    paths = suites or [str(p) for p in default_suites()]
     if not paths:
         echo("error: no suite given and no scenarios/ folder here", err=True)
         return EXIT_USAGE
