@@ -99,7 +99,8 @@ class Runner:
         self.config = config
         self.sink = sink or Broadcast([])
         self.registry = registry or builtin()
-        self.bench = BenchApi(config.bench_url, **config.tls) if config.bench_url else None
+        self.bench = BenchApi(config.bench_url, cert=config.tls.get("cert"), verify=config.tls.get("verify", True)) \
+            if config.bench_url else None
         if dataset is None:
             from simulators.runtime import dataset_for_seed
 

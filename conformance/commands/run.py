@@ -36,7 +36,7 @@ def default_suites() -> list[Path]:
 def execute(*, suites: list[str], sut: str, driver: str, target: str | None, bench_url: str | None, seed: int,
             tags: tuple[str, ...], ids: tuple[str, ...], report_dir: str, formats: list[str], parallel: int,
             run_id: str, driver_options: dict[str, Any], echo=click.echo, bundle: bool = True,
-            environment: dict[str, Any] | None = None) -> int:
+            environment: dict[str, Any] | None = None, tls: dict[str, Any] | None = None) -> int:
     """The whole run; returns the exit code. Shared by `run` and `demo`."""
     from conformance.checks import builtin
     from conformance.events import Broadcast
@@ -83,7 +83,7 @@ def execute(*, suites: list[str], sut: str, driver: str, target: str | None, ben
         report = ReportSink(report_dir, formats, bundle="evidence.zip" if bundle else None)
         config = RunConfig(sut=sut, driver=driver, bench_url=bench_url, target=target, seed=seed,
                            run_id=run_id or f"s{seed}", parallel=parallel, driver_options=driver_options,
-                           environment=environment)
+                           environment=environment, tls=tls or {})
         run = Runner(config, Broadcast([TextProgress(sys.stdout), report]), registry=registry,
                      dataset=dataset).run(chosen_suites, scenarios)
     for name, path in sorted(report.written.items()):
@@ -112,8 +112,14 @@ def execute(*, suites: list[str], sut: str, driver: str, target: str | None, ben
 @click.option("--format", "formats", default="json,junit,html", show_default=True)
 @click.option("--parallel", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--run-id", default="", help="Prefix of the test sessions (use distinct ones for parallel runs).")
+@click.option("--ca-cert", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CA that signed the SUT's or the bench's server certificate (HTTPS).")
+@click.option("--client-cert", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Client certificate for mutual TLS; the bench's requests then speak for its FINESS.")
+@click.option("--client-key", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Key of --client-cert when not in the same file.")
 def run(suites, sut, driver, target, bench_url, variant, command, tags, ids, seed, report_dir, formats, parallel,
-        run_id) -> None:
+        run_id, ca_cert, client_cert, client_key) -> None:
     """Run conformance suites; exit 0 conformant, 1 non-conformant, 2 usage/config error, 3 bench error."""
     if sut == "gap" and driver == "http" and not target:
         raise click.UsageError("--driver http needs --target (the GAP adapter's base URL)")
@@ -129,8 +135,19 @@ def run(suites, sut, driver, target, bench_url, variant, command, tags, ids, see
         options["variant"] = variant
     if driver == "command":
         options["command"] = command
+    tls: dict[str, Any] = {}
+    if ca_cert:
+        tls["verify"] = ca_cert
+    if client_cert:
+        from simulators.pki import finess_from_certificate
+
+        tls["cert"] = (client_cert, client_key) if client_key else client_cert
+        with open(client_cert, "rb") as handle:
+            finess = finess_from_certificate(handle.read())
+        if finess:
+            tls["finess"] = (finess, finess)
     code = execute(suites=list(suites), sut=sut, driver=driver, target=target, bench_url=bench_url, seed=seed,
                    tags=tuple(t for t in tags.split(",") if t), ids=ids, report_dir=report_dir,
                    formats=[f for f in formats.split(",") if f], parallel=parallel, run_id=run_id,
-                   driver_options=options)
+                   driver_options=options, tls=tls)
     raise SystemExit(code)

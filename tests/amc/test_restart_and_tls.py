@@ -79,3 +79,18 @@ def test_client_certificate_selects_the_session_bound_to_its_finess(tls_setup):
     assert [e["service"] for e in journal] == ["ANNUAIRE"]
     bad = requests.post(f"{server.url}/_bench/sessions", json={"id": "x", "finess": ["750000011"]}, **tls)
     assert bad.status_code == 400 and "check digit" in bad.json()["error"]
+
+
+def test_run_judges_an_amc_behind_mutual_tls(tls_setup, tmp_path):
+    """`simphonie run --sut amc` with the client certificate: the bench speaks for the certificate's FINESS."""
+    from click.testing import CliRunner
+
+    from conformance.cli import cli
+
+    server, pki, _, finess, _ = tls_setup
+    cert, key = pki.client(finess)
+    result = CliRunner().invoke(cli, ["run", "--sut", "amc", "--bench", server.url, "--tags", "smoke",
+                                      "--ca-cert", str(pki.ca_cert), "--client-cert", str(cert), "--client-key",
+                                      str(key), "--report-dir", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "conformant:" in result.output
