@@ -249,10 +249,12 @@ def diapason_desk(settings: Any, server: Any, app: Any) -> Iterator[dict[str, An
     lanes = DeskTerminals(store, seed=settings.seed)
     key = f"desk-{port}"
     LANES[key] = lanes
+    app.extensions["simphonie.terminals"] = lanes  # GAPs outside this process ask /_bench for their terminal
     try:
         yield {"acquirer": f"{host}:{port}", "diapason_terminals": key}
     finally:
         LANES.pop(key, None)
+        app.extensions.pop("simphonie.terminals", None)
         lanes.close()
         debitor.close()
         acquirer.stop()

@@ -246,3 +246,20 @@ def change_routing(session: str):
         item = {k: body[k] for k in ("numero_amc", "from_host_id", "to_host_id")}
     rt.store.put_document(session, ROUTING_CHANGES, item["numero_amc"], item)
     return jsonify(item), 201
+
+
+@bp.post("/sessions/<session>/terminal")
+def session_terminal(session: str):
+    """The payment terminal of a test session ({"protocol": "caisse-ap" | "concert"}): a GAP running outside the
+    bench's process opens it (TCP address or pty path) and its frames are journaled in that session."""
+    from flask import current_app
+
+    session = _session(session)
+    terminals = current_app.extensions.get("simphonie.terminals")
+    if terminals is None:
+        raise ControlError(404, "no payment terminals are bundled with this bench (they come with `simphonie "
+                                "run`/`demo`); start one with `simphonie terminal`")
+    protocol = _json_body().get("protocol", "caisse-ap")
+    if protocol not in ("caisse-ap", "concert"):
+        raise ControlError(400, f"'protocol' must be caisse-ap or concert, received {protocol!r}")
+    return jsonify({"session": session, "protocol": protocol, "address": terminals.open(session, protocol)})

@@ -29,9 +29,18 @@ class HttpDriver:
     def open(self, session: str, annuaire_url: str) -> None:
         self.session, self.annuaire_url = session, annuaire_url
 
+    @property
+    def bench_url(self) -> str:
+        """The simulators' base URL (annuaire URL minus `/s/<session>/annuaire`): the adapter finds there the
+        session's DIAPASON provider (`/s/<session>/diapason/v1`) and payment terminal (`POST /_bench/sessions/
+        <session>/terminal`)."""
+        suffix = f"/s/{self.session}/annuaire"
+        return self.annuaire_url[: -len(suffix)] if self.annuaire_url.endswith(suffix) else self.annuaire_url
+
     def act(self, action: str, case: Any, params: dict[str, Any]) -> dict[str, Any]:
         venue = case.stay.venue_number if case is not None else params.get("venue", "")
-        body = {"session": self.session, "annuaire_url": self.annuaire_url, "params": params}
+        body = {"session": self.session, "annuaire_url": self.annuaire_url, "bench_url": self.bench_url,
+                "params": params}
         if action == "admit":
             method, path, body = "POST", "/admit", {**body, "case": case.to_dict()}
         elif action == "status":
