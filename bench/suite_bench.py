@@ -1,7 +1,6 @@
 """The whole ROC GAP suite against the reference GAP, timed: scenarios per second (issue 3's aim: < 60 s)."""
 from __future__ import annotations
 
-import io
 import time
 
 
