@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 from typing import Any, Callable
 
 from simulators.gap.client import RocAnswerError, RocClient, RocFaultError, RocTransportError
@@ -184,7 +185,7 @@ class HospitalSide:
             request = MUTATIONS[name](request, facts)
         # `to` sends the request to another service's endpoint (an operation the service does not offer)
         to = str(params.get("to", service)).upper()
-        url = self.annuaire_url if to == "ANNUAIRE" else self._endpoint(to, case, facts)
+        url = self._url(to, case, facts)
         soap_version = params.get("soap_version")
         if soap_version:
             self.client.soap_version = type(self.client.soap_version)(str(soap_version))
@@ -204,7 +205,6 @@ class HospitalSide:
 
     def _send_raw(self, case: Any, params: dict[str, Any], facts: dict[str, Any]) -> JournalEntry:
         """Send bytes that are not a proper message (malformed, hostile, oversized) to a service."""
-        import time
         from datetime import datetime, timezone
 
         import requests as http
@@ -219,7 +219,7 @@ class HospitalSide:
             body = b"<a>" + b" " * int(params["size"]) + b"</a>"
         else:
             raise SendError("raw: give 'body' (text) or 'size' (bytes of padding)")
-        url = self._endpoint(service, case, facts) if service != "ANNUAIRE" else self.annuaire_url
+        url = self._url(service, case, facts)
         headers = {"Content-Type": str(params.get("content_type", "text/xml; charset=utf-8"))}
         at, started = datetime.now(timezone.utc), time.perf_counter()
         try:
@@ -238,13 +238,9 @@ class HospitalSide:
                     outcome = "ok"
             except Exception:  # noqa: BLE001 - an answer that is not SOAP keeps its HTTP outcome
                 pass
-        entry = JournalEntry(
-            session=self.session, actor="bench", service=service, at=at.isoformat(timespec="milliseconds"),
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            request=body[:4096].decode("utf-8", "replace"), response=content.decode("utf-8", "replace"),
-            outcome=outcome, meta={"url": url, "http_status": status, "operation": "raw", "bytes_sent": len(body)})
-        self.answers.append(entry)
-        return entry
+        return self._answer(service, at, (time.perf_counter() - started) * 1000, body[:4096].decode("utf-8", "replace"),
+                            content.decode("utf-8", "replace"), outcome,
+                            {"url": url, "http_status": status, "operation": "raw", "bytes_sent": len(body)})
 
     def _get_wsdl(self, case: Any, params: dict[str, Any], facts: dict[str, Any]) -> JournalEntry:
         """GET <endpoint>?wsdl: ok when a WSDL document comes back."""
@@ -253,8 +249,8 @@ class HospitalSide:
         from lxml import etree
 
         service = str(params.get("service", "IDB")).upper()
-        url = self.annuaire_url if service == "ANNUAIRE" else self._endpoint(service, case, facts)
-        at = datetime.now(timezone.utc)
+        url = self._url(service, case, facts)
+        at, started = datetime.now(timezone.utc), time.perf_counter()
         outcome, text, status = "ok", "", None
         try:
             text = self.client.wsdl(url).decode("utf-8", "replace")
@@ -264,12 +260,8 @@ class HospitalSide:
             status = 200
         except (RocTransportError, etree.XMLSyntaxError) as exc:
             outcome = f"transport:{getattr(exc, 'key', 'request.malformed_xml')}"
-        entry = JournalEntry(session=self.session, actor="bench", service=service,
-                             at=at.isoformat(timespec="milliseconds"), duration_ms=0.0, request=f"GET {url}?wsdl",
-                             response=text[:20000], outcome=outcome,
-                             meta={"url": url, "http_status": status, "operation": "wsdl"})
-        self.answers.append(entry)
-        return entry
+        return self._answer(service, at, (time.perf_counter() - started) * 1000, f"GET {url}?wsdl", text[:20000],
+                            outcome, {"url": url, "http_status": status, "operation": "wsdl"})
 
     def _record(self, service: str, url: str, request: Any, facts: dict[str, Any], extra: dict[str, Any]) -> JournalEntry:
         outcome, problems = "ok", ()
@@ -284,14 +276,22 @@ class HospitalSide:
             outcome = f"invalid_answer:{exc.key}"
             problems = tuple(f"{p.path}: {p.reason}" for p in exc.problems) or (str(exc),)
         exchange = self.client.history[-1]
-        entry = JournalEntry(
-            session=self.session, actor="bench", service=service, at=exchange.at.isoformat(timespec="milliseconds"),
-            duration_ms=round(exchange.duration_ms, 3), request=exchange.request.decode("utf-8", "replace"),
-            response=(exchange.response or b"").decode("utf-8", "replace"), outcome=outcome, validation=problems,
-            meta={"url": url, "http_status": exchange.status, "exchange_id": request.header.exchange_id,
-                  "error": exchange.error, **extra})
+        return self._answer(service, exchange.at, exchange.duration_ms, exchange.request.decode("utf-8", "replace"),
+                            (exchange.response or b"").decode("utf-8", "replace"), outcome,
+                            {"url": url, "http_status": exchange.status, "exchange_id": request.header.exchange_id,
+                             "error": exchange.error, **extra}, problems)
+
+    def _answer(self, service: str, at: Any, duration_ms: float, request: str, response: str, outcome: str,
+                meta: dict[str, Any], validation: tuple[str, ...] = ()) -> JournalEntry:
+        """Record one of the bench's own exchanges with the SUT (what the AMC-side checks read)."""
+        entry = JournalEntry(session=self.session, actor="bench", service=service,
+                             at=at.isoformat(timespec="milliseconds"), duration_ms=round(duration_ms, 3),
+                             request=request, response=response, outcome=outcome, validation=validation, meta=meta)
         self.answers.append(entry)
         return entry
+
+    def _url(self, service: str, case: Any, facts: dict[str, Any]) -> str:
+        return self.annuaire_url if service == "ANNUAIRE" else self._endpoint(service, case, facts)
 
     def _endpoint(self, service: str, case: Any, facts: dict[str, Any]) -> str:
         endpoints = facts.get("endpoints")

@@ -100,6 +100,10 @@ CREATE TABLE IF NOT EXISTS documents (
 """
 
 
+_COMMITMENT_COLUMNS = ("session, number, finess, venue, nir, numero_amc, status, valid_from, valid_to, amc_cents, "
+                       "total_cents, quote")
+
+
 class StoreConflict(Exception):
     """A write broke a rule the database enforces (e.g. a second active commitment); `key` is an error key."""
 
@@ -395,16 +399,14 @@ class Store:
 
     def commitment(self, session: str, number: str) -> Commitment | None:
         row = self._connection().execute(
-            "SELECT session, number, finess, venue, nir, numero_amc, status, valid_from, valid_to, amc_cents,"
-            " total_cents, quote FROM commitments WHERE session = ? AND number = ?",
+            f"SELECT {_COMMITMENT_COLUMNS} FROM commitments WHERE session = ? AND number = ?",
             (session, number),
         ).fetchone()
         return self._commitment(row) if row else None
 
     def active_commitment(self, session: str, finess: str, venue: str) -> Commitment | None:
         row = self._connection().execute(
-            "SELECT session, number, finess, venue, nir, numero_amc, status, valid_from, valid_to, amc_cents,"
-            " total_cents, quote FROM commitments WHERE session = ? AND finess = ? AND venue = ? AND status = 'active'",
+            f"SELECT {_COMMITMENT_COLUMNS} FROM commitments WHERE session = ? AND finess = ? AND venue = ? AND status = 'active'",
             (session, finess, venue),
         ).fetchone()
         return self._commitment(row) if row else None
@@ -417,8 +419,7 @@ class Store:
 
     def commitments(self, session: str) -> list[Commitment]:
         rows = self._connection().execute(
-            "SELECT session, number, finess, venue, nir, numero_amc, status, valid_from, valid_to, amc_cents,"
-            " total_cents, quote FROM commitments WHERE session = ? ORDER BY created_at, number",
+            f"SELECT {_COMMITMENT_COLUMNS} FROM commitments WHERE session = ? ORDER BY created_at, number",
             (session,),
         )
         return [self._commitment(row) for row in rows]
