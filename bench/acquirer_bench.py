@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import socket
-import time
 from dataclasses import dataclass
 
+from simulators import clock
 from simulators.acquirer import AcquirerCore, AcquirerServer, Reply, codec, sandbox_pan
 from simulators.journal import JournalEntry
 
@@ -81,12 +81,12 @@ def measure(handler, seconds: float, header: str = "2b", warmup: int = 200) -> M
 
             for stan in range(1, warmup + 1):
                 exchange(stan)
-            stan, started = warmup, time.perf_counter()
+            stan, started = warmup, clock.monotonic()
             deadline = started + seconds
-            while time.perf_counter() < deadline:
+            while clock.monotonic() < deadline:
                 stan += 1
                 exchange(stan)
-            return Measurement(stan - warmup, time.perf_counter() - started)
+            return Measurement(stan - warmup, clock.monotonic() - started)
 
 
 def core_microseconds(count: int = 2_000) -> float:
@@ -94,10 +94,10 @@ def core_microseconds(count: int = 2_000) -> float:
     core = AcquirerCore(journal=_DiscardJournal())
     patcher = _StanPatcher(core.spec)
     messages = [patcher.request(stan) for stan in range(1, count + 1)]
-    started = time.perf_counter()
+    started = clock.monotonic()
     for message in messages:
         core.handle(message)
-    return (time.perf_counter() - started) / count * 1e6
+    return (clock.monotonic() - started) / count * 1e6
 
 
 def main(argv: list[str] | None = None) -> None:

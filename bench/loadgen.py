@@ -6,9 +6,10 @@ import http.client
 import multiprocessing
 import statistics
 import threading
-import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from simulators import clock
 
 
 @dataclass(frozen=True)
@@ -30,17 +31,17 @@ def _worker(url: str, bodies: list[bytes], headers: dict[str, str], connections:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    deadline = time.perf_counter() + duration
+    deadline = clock.monotonic() + duration
 
     def run(offset: int) -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         index = offset
         local: list[float] = []
         local_errors = 0
-        while time.perf_counter() < deadline:
+        while clock.monotonic() < deadline:
             body = bodies[index % len(bodies)]
             index += connections * 64
-            started = time.perf_counter()
+            started = clock.monotonic()
             try:
                 connection.request("POST", parts.path, body=body, headers=headers)
                 response = connection.getresponse()
@@ -52,7 +53,7 @@ def _worker(url: str, bodies: list[bytes], headers: dict[str, str], connections:
                 connection.close()
                 connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
                 continue
-            local.append(time.perf_counter() - started)
+            local.append(clock.monotonic() - started)
         with lock:
             latencies.extend(local)
             errors[0] += local_errors
@@ -72,13 +73,13 @@ def run_load(url: str, bodies: list[bytes], *, headers: dict[str, str], concurre
     workers = [multiprocessing.Process(target=_worker, args=(url, bodies, headers, per_process, duration,
                                                              p * per_process, queue, ok_statuses))
                for p in range(processes)]
-    started = time.perf_counter()
+    started = clock.monotonic()
     for worker in workers:
         worker.start()
     results = [queue.get(timeout=duration + 60) for _ in workers]
     for worker in workers:
         worker.join()
-    elapsed = time.perf_counter() - started
+    elapsed = clock.monotonic() - started
     latencies = sorted(lat for batch, _ in results for lat in batch)
     errors = sum(err for _, err in results)
     if not latencies:

@@ -19,6 +19,8 @@ import sys
 import tempfile
 from typing import Any
 
+from simulators import clock as bench_clock
+
 LOCUST_AIM_RPS = 3000  # one Locust worker process driving ROC requests
 WARMUP_SECONDS = 1.0
 
@@ -37,7 +39,6 @@ def _child_run(url: str, mode: str, users: int, seconds: float) -> dict[str, Any
 def child(mode: str, url: str, users: int, seconds: float) -> dict[str, Any]:
     """In a fresh interpreter: `users` FastHttpUsers without think time, measured after a warm-up."""
     import resource
-    import time
 
     import gevent
     from locust import task
@@ -76,10 +77,10 @@ def child(mode: str, url: str, users: int, seconds: float) -> dict[str, Any]:
     runner.start(users, spawn_rate=users * 4)
     gevent.sleep(WARMUP_SECONDS)
     environment.stats.reset_all()
-    cpu_before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    cpu_before, started = resource.getrusage(resource.RUSAGE_SELF), bench_clock.monotonic()
     gevent.sleep(seconds)
     total = environment.stats.total
-    elapsed = time.perf_counter() - started
+    elapsed = bench_clock.monotonic() - started
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     result = {"requests": total.num_requests, "failures": total.num_failures, "rps": total.num_requests / elapsed,
               "p50_ms": total.get_response_time_percentile(0.5), "p99_ms": total.get_response_time_percentile(0.99),

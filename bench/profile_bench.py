@@ -8,9 +8,9 @@ envelope, lxml validation, decode). Nothing is asserted: `make bench` prints the
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Callable
 
+from simulators import clock
 from simulators.profiles import load_profile
 from simulators.roc import decode, encode
 from simulators.soap import envelope, parse_envelope
@@ -22,13 +22,13 @@ HOT_PATH_TARGET_US = 28.0  # lxml validation of a ~3 KB message measured when th
 def per_call_us(work: Callable[[], object], seconds: float) -> float:
     """Mean time of one call in microseconds, over enough calls to fill about `seconds`."""
     work()  # warm up (lazy compilation, caches)
-    calls, started = 0, time.perf_counter()
+    calls, started = 0, clock.monotonic()
     batch = 1
     while True:
         for _ in range(batch):
             work()
         calls += batch
-        elapsed = time.perf_counter() - started
+        elapsed = clock.monotonic() - started
         if elapsed >= seconds:
             return elapsed / calls * 1e6
         batch = min(batch * 2, 4096)

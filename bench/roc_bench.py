@@ -17,13 +17,13 @@ import os
 import sys
 import tempfile
 import threading
-import time
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from simulators import clock
 from bench.loadgen import LoadStats, run_load
 from load.answers import AnswerReader
 from load.templates import Clock, StayTemplates, encode_stay, soap_headers
@@ -212,9 +212,9 @@ def main(argv: list[str] | None = None) -> None:
             idb = run_load(idb_url, idb_bodies, headers=headers["IDB"], duration=args.seconds, **run)
             clc_count = int(max(idb.rps, 50) * args.seconds * 1.3) + 200
             setup_venue = _venue(5_000_000)
-            started = time.perf_counter()
+            started = clock.monotonic()
             references = prepare_references(idb_url, UniqueBodies("IDB", templates, setup_venue), clc_count, reader)
-            setup_seconds = time.perf_counter() - started
+            setup_seconds = clock.monotonic() - started
             clc_bodies = UniqueBodies("CLC", templates, setup_venue, references)
             clc = run_load(clc_url, clc_bodies, headers=headers["CLC"], duration=args.seconds, **run)
             clc_wrapped = clc_bodies.issued() > len(references)
@@ -264,12 +264,12 @@ def profile_request_path(host: str, templates: Sequence[StayTemplates], count: i
                 clc = UniqueBodies("CLC", templates, _venue(8_000_000), references)
                 bodies = [clc[0] for _ in range(count)]
             profiler = cProfile.Profile()
-            started = time.perf_counter()
+            started = clock.monotonic()
             profiler.enable()
             for body in bodies:
                 client.post(f"/amc/{host}/{operation.lower()}", data=body, headers=headers[operation])
             profiler.disable()
-            elapsed = (time.perf_counter() - started) / count * 1e3
+            elapsed = (clock.monotonic() - started) / count * 1e3
             print(f"\n  {operation} in-process: {elapsed:.2f} ms per request (cProfile on); top by own time:")
             stats = pstats.Stats(profiler)
             stats.sort_stats("tottime").print_stats(top)

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event
 
+from simulators import clock
 from hardware_emulator.concert.cash_register import ConcertCashRegister
 from hardware_emulator.concert.codec import ConcertRequest
 from hardware_emulator.concert.terminal import ConcertTerminal, ConcertTimings
@@ -56,12 +57,12 @@ def pty_enforces_baud(baud: int) -> tuple[bool, float]:
     try:
         slave = os.open(link.device, os.O_RDWR | os.O_NOCTTY)
         try:
-            started = time.perf_counter()
+            started = clock.monotonic()
             link.port().write(b"U" * size)
             received = 0
             while received < size:
                 received += len(os.read(slave, size))
-            elapsed = time.perf_counter() - started
+            elapsed = clock.monotonic() - started
         finally:
             os.close(slave)
     finally:
@@ -94,9 +95,9 @@ def measure(baud: int, *, seconds: float, answer_flag: str, pace: bool) -> Measu
         server = context.Process(target=_serve, args=(symlink, baud, pace, timings, stop), daemon=True)
         server.start()
         try:
-            deadline = time.monotonic() + 10
+            deadline = clock.monotonic() + 10
             while not os.path.exists(symlink):
-                if time.monotonic() > deadline or not server.is_alive():
+                if clock.monotonic() > deadline or not server.is_alive():
                     raise RuntimeError("the terminal emulator did not start")
                 time.sleep(0.01)
             device = SerialPort(symlink, baud)
@@ -105,8 +106,8 @@ def measure(baud: int, *, seconds: float, answer_flag: str, pace: bool) -> Measu
                 if pace:
                     port = PacedPort(port, baud)
                 bytes_per_transaction = run_transaction(port, request, timings)  # warm-up, and the byte count
-                count, started = 0, time.perf_counter()
-                while (elapsed := time.perf_counter() - started) < seconds or count < 3:
+                count, started = 0, clock.monotonic()
+                while (elapsed := clock.monotonic() - started) < seconds or count < 3:
                     run_transaction(port, request, timings)
                     count += 1
             finally:
@@ -121,7 +122,7 @@ def core_seconds_per_transaction(answer_flag: str, transactions: int = 300) -> f
     """Both protocol cores in memory, no line: what the emulator itself costs per transaction."""
     terminal = ConcertTerminal(PaymentEngine(), journal=RingJournal(maxlen=10))
     request = ConcertRequest("01", 1250, answer_flag, "1", "0", "978", " " * 10, "A010", "B010")
-    started = time.perf_counter()
+    started = clock.monotonic()
     for _ in range(transactions):
         register = ConcertCashRegister(request)
         to_terminal = register.start()
@@ -129,7 +130,7 @@ def core_seconds_per_transaction(answer_flag: str, transactions: int = 300) -> f
             to_register = terminal.feed(b"".join(to_terminal))
             to_register += terminal.tick()
             to_terminal = register.feed(b"".join(to_register)) if to_register else []
-    return (time.perf_counter() - started) / transactions
+    return (clock.monotonic() - started) / transactions
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,8 +38,14 @@ class BenchApi:
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/health")
 
-    def create_session(self, session: str, *, seed: int | None = None, label: str | None = None) -> dict[str, Any]:
-        return self._call("POST", "/sessions", json={"id": session, "seed": seed, "label": label})
+    def create_session(self, session: str, *, seed: int | None = None, label: str | None = None,
+                       reference_day: str | None = None, clock: str | None = None) -> dict[str, Any]:
+        """Create (or re-seed and reset) a session; `reference_day` pins its dataset, `clock` its today."""
+        body = {"id": session, "seed": seed, "label": label, "reference_day": reference_day, "clock": clock}
+        return self._call("POST", "/sessions", json={k: v for k, v in body.items() if v is not None or k == "id"})
+
+    def session(self, session: str) -> dict[str, Any]:
+        return self._call("GET", f"/sessions/{session}")
 
     def add_behaviour(self, session: str, name: str, **scope: Any) -> dict[str, Any]:
         body = {"name": name, **{k: v for k, v in scope.items() if v is not None}}

@@ -44,6 +44,7 @@ from typing import Any, Iterator, Sequence
 
 import requests
 
+from simulators import clock as bench_clock
 from simulators.amo.client import CdriClient
 from simulators.amo.rights import AmoStatus
 from simulators.billing_files import BilledStay, Invoice, Lot, parse, read_ack, read_returns
@@ -196,13 +197,13 @@ class SmtpChannel:
 
     def _wait(self, side: str, kind: str, lot_ids: set[int]) -> list[bytes]:
         """The attachments of the GAP's mail of that kind for those lots, waiting for each to arrive."""
-        deadline = time.monotonic() + MAIL_WAIT_S
+        deadline = bench_clock.monotonic() + MAIL_WAIT_S
         while True:
             found = self._read(side, kind, lot_ids)
             if {lot for lot, _, _ in found} >= lot_ids:
                 self._posted.update(key for _, key, _ in found)
                 return [data for _, _, data in found]
-            if time.monotonic() >= deadline:
+            if bench_clock.monotonic() >= deadline:
                 raise BillingActionError(f"no {kind} mail for {side.upper()} lot(s) {sorted(lot_ids)} within "
                                          f"{MAIL_WAIT_S:g} s in {self.maildir}")
             time.sleep(0.05)
@@ -403,6 +404,7 @@ class BillingDesk:
         self.not_billed: dict[str, str] = {}
         self.posted: set[tuple[str, int]] = set()  # (side, return number)
         self.clock: date | None = None  # the session's clock at this step (None: not set)
+        self.reference_day: date | None = None  # the day the session's dataset is anchored on
         self.seed = 0
 
     def close(self) -> None:
@@ -439,6 +441,7 @@ class BillingDesk:
         """The session's clock and seed, read once per step (scenarios move the clock between steps)."""
         info = requests.get(f"{self.base}/_bench/sessions/{self.session}", timeout=5).json()
         self.clock = date.fromisoformat(str(info["clock"])[:10]) if info.get("clock") else None
+        self.reference_day = date.fromisoformat(info["reference_day"]) if info.get("reference_day") else None
         self.seed = int(info["seed"])
 
     def today(self) -> date:
@@ -447,7 +450,7 @@ class BillingDesk:
         if self.clock is not None:
             return self.clock
         ends = [b.stay.stay.discharge_date or b.stay.stay.admission_date for b in self.books.values()]
-        return max(ends) if ends else date.today()
+        return max(ends) if ends else bench_clock.today()
 
     # -- stays ----------------------------------------------------------------------------------------------------
     def rights(self, case: Any) -> tuple[str, Any]:
@@ -465,7 +468,7 @@ class BillingDesk:
         from simulators.gap.cases import StayCase
         from simulators.runtime import dataset_for_seed
 
-        dataset = dataset_for_seed(self.seed)
+        dataset = dataset_for_seed(self.seed, self.reference_day)
         cases = amo_cases(dataset)
         if name not in cases:
             raise BillingActionError(f"bill: unknown AMO case {name!r}; valid: {', '.join(cases)}")

@@ -40,13 +40,34 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module_name), attribute)
 
 
+def _pin_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--clock WHEN`: the whole bench (this process and those it starts) lives from WHEN on, ticking."""
+    if value is None:
+        return None
+    from simulators import clock
+
+    try:
+        clock.pin(value)
+    except clock.ClockError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return value
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="simphonie-bench")
+@click.option("--clock", metavar="WHEN", default=None, expose_value=False, is_eager=True, callback=_pin_clock,
+              help="Pin the bench's clock: an ISO date or date-time in French local time (2026-12-31T23:59), "
+                   "from which it ticks. Default: the system clock, or $SIMPHONIE_CLOCK.")
 def cli() -> None:
     """simphonie-bench: simulators and conformance bench for SIMPHONIE hospital billing flows."""
 
 
 def main() -> None:
+    try:
+        from simulators import clock  # noqa: F401 - reads $SIMPHONIE_CLOCK once, here, with a clear error
+    except ValueError as exc:
+        click.echo(f"error: $SIMPHONIE_CLOCK: {exc}", err=True)
+        sys.exit(2)
     try:
         cli.main(prog_name="simphonie", standalone_mode=True)
     except KeyboardInterrupt:

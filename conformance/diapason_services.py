@@ -21,6 +21,7 @@ import threading
 from datetime import date
 from typing import Any, Callable, Iterator
 
+from simulators import clock
 from hardware_emulator.emulator import TerminalEmulator
 from hardware_emulator.faults import CONCERT, FaultError, fault_kind
 from hardware_emulator.outcomes import UnknownOutcome, outcome
@@ -128,7 +129,7 @@ class SessionScript(TerminalScript):
 
 def session_today(store: Any, session: str) -> date:
     info = store.session(session)
-    return date.fromisoformat(info.clock[:10]) if info and info.clock else date.today()
+    return clock.session_today(info.clock if info else None)
 
 
 def _digest(*parts: object) -> str:
@@ -241,7 +242,7 @@ class SessionDebitor:
 def diapason_desk(settings: Any, server: Any, app: Any) -> Iterator[dict[str, Any]]:
     """The bundled service: yields the facts drivers get (`acquirer`, `diapason_terminals`)."""
     store = app.extensions["simphonie"].store
-    core = AcquirerCore(journal=store)
+    core = AcquirerCore(journal=store, today=lambda session: session_today(store, session))
     acquirer = AcquirerServer(core, "127.0.0.1", 0, idle_timeout=120).start()
     host, port = acquirer.address
     debitor = SessionDebitor(core, store, host, port)

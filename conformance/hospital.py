@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import time
 from typing import Any, Callable
 
+from simulators import clock
 from simulators.gap.client import RocAnswerError, RocClient, RocFaultError, RocTransportError
 from simulators.journal import JournalEntry
 from simulators.roc.messages import AnnuaireRequest, CancelRequest, ClcRequest, IdbRequest, SimRequest
@@ -205,7 +205,6 @@ class HospitalSide:
 
     def _send_raw(self, case: Any, params: dict[str, Any], facts: dict[str, Any]) -> JournalEntry:
         """Send bytes that are not a proper message (malformed, hostile, oversized) to a service."""
-        from datetime import datetime, timezone
 
         import requests as http
 
@@ -221,7 +220,7 @@ class HospitalSide:
             raise SendError("raw: give 'body' (text) or 'size' (bytes of padding)")
         url = self._url(service, case, facts)
         headers = {"Content-Type": str(params.get("content_type", "text/xml; charset=utf-8"))}
-        at, started = datetime.now(timezone.utc), time.perf_counter()
+        at, started = clock.utcnow(), clock.monotonic()
         try:
             response = self.client.http.post(url, data=body, headers=headers, timeout=self.settings["timeout"],
                                              cert=self.settings["cert"], verify=self.settings["verify"])
@@ -238,19 +237,18 @@ class HospitalSide:
                     outcome = "ok"
             except Exception:  # noqa: BLE001 - an answer that is not SOAP keeps its HTTP outcome
                 pass
-        return self._answer(service, at, (time.perf_counter() - started) * 1000, body[:4096].decode("utf-8", "replace"),
+        return self._answer(service, at, (clock.monotonic() - started) * 1000, body[:4096].decode("utf-8", "replace"),
                             content.decode("utf-8", "replace"), outcome,
                             {"url": url, "http_status": status, "operation": "raw", "bytes_sent": len(body)})
 
     def _get_wsdl(self, case: Any, params: dict[str, Any], facts: dict[str, Any]) -> JournalEntry:
         """GET <endpoint>?wsdl: ok when a WSDL document comes back."""
-        from datetime import datetime, timezone
 
         from lxml import etree
 
         service = str(params.get("service", "IDB")).upper()
         url = self._url(service, case, facts)
-        at, started = datetime.now(timezone.utc), time.perf_counter()
+        at, started = clock.utcnow(), clock.monotonic()
         outcome, text, status = "ok", "", None
         try:
             text = self.client.wsdl(url).decode("utf-8", "replace")
@@ -260,7 +258,7 @@ class HospitalSide:
             status = 200
         except (RocTransportError, etree.XMLSyntaxError) as exc:
             outcome = f"transport:{getattr(exc, 'key', 'request.malformed_xml')}"
-        return self._answer(service, at, (time.perf_counter() - started) * 1000, f"GET {url}?wsdl", text[:20000],
+        return self._answer(service, at, (clock.monotonic() - started) * 1000, f"GET {url}?wsdl", text[:20000],
                             outcome, {"url": url, "http_status": status, "operation": "wsdl"})
 
     def _record(self, service: str, url: str, request: Any, facts: dict[str, Any], extra: dict[str, Any]) -> JournalEntry:

@@ -197,6 +197,7 @@ class RunInfo:
     suites: tuple[SuiteRef, ...] = ()
     started: str = ""
     run_id: str = ""
+    reference_day: str = ""  # the day the run's sessions were anchored on and started at (ISO date)
 
 
 VERDICTS = {

@@ -12,11 +12,10 @@ import dataclasses
 import hashlib
 import re
 import threading
-import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date
 from typing import Any, Callable
 
 from conformance.bench_api import BenchApi, BenchUnavailable
@@ -31,6 +30,7 @@ from conformance.model import (
 )
 from conformance.requirements import judge_requirements, load_catalogue
 from conformance.scenarios import AwaitStep, DriveStep, ExpectStep, GivenStep, Scenario, SendStep, Suite
+from simulators import clock
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,10 @@ class RunConfig:
     await_poll_s: float = 0.05
     tls: dict[str, Any] = field(default_factory=dict)  # cert / verify for calls to the SUT and the bench
     environment: dict[str, Any] = field(default_factory=dict)  # facts of bundled services, handed to drivers
+    reference_day: str | None = None  # the run's day (ISO): every session is anchored on it; default today
+
+    def run_day(self) -> date:
+        return date.fromisoformat(self.reference_day) if self.reference_day else clock.today()
 
 
 def _remove_line(case: Any) -> Any:
@@ -101,10 +105,12 @@ class Runner:
         self.registry = registry or builtin()
         self.bench = BenchApi(config.bench_url, cert=config.tls.get("cert"), verify=config.tls.get("verify", True)) \
             if config.bench_url else None
+        # one day for the whole run, even across midnight: every session is anchored on it and starts on it
+        self.reference_day = dataset.reference_date if dataset is not None else config.run_day()
         if dataset is None:
             from simulators.runtime import dataset_for_seed
 
-            dataset = dataset_for_seed(config.seed)
+            dataset = dataset_for_seed(config.seed, self.reference_day)
         self.dataset = dataset
         self._lock = threading.Lock()
         self.executors: dict[type, Callable[[ScenarioState, Any], StepResult]] = {
@@ -122,10 +128,10 @@ class Runner:
             sut=SutDescription(kind=self.config.sut, driver=self.config.driver if self.config.sut == "gap" else "",
                                target=self.config.target or self.config.bench_url or ""),
             suites=tuple(SuiteRef(s.id, s.version, s.title, s.path) for s in suites),
-            started=datetime.now(timezone.utc).isoformat(timespec="seconds"), run_id=self.config.run_id,
+            started=clock.stamp(), run_id=self.config.run_id, reference_day=self.reference_day.isoformat(),
         )
         self.sink.handle(RunStarted(info, len(scenarios)))
-        started = time.perf_counter()
+        started = clock.monotonic()
         results: list[ScenarioResult | None] = [None] * len(scenarios)
 
         def play(position: int) -> None:
@@ -140,7 +146,7 @@ class Runner:
                     in judged_actors]
         verdicts = judge_requirements(relevant, final)
         run = RunResult(info=info, scenarios=final, requirements=tuple(verdicts),
-                        duration_s=round(time.perf_counter() - started, 3))
+                        duration_s=round(clock.monotonic() - started, 3))
         self.sink.handle(RunFinished(run))
         return run
 
@@ -151,10 +157,10 @@ class Runner:
     # -- one scenario -----------------------------------------------------------------------------------------
     def run_scenario(self, scenario: Scenario, position: int = 1, total: int = 1) -> ScenarioResult:
         session = _session_id(self.config.run_id or f"s{self.config.seed}", scenario.id)
-        started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        started_at = clock.stamp("milliseconds")
         self._emit(ScenarioStarted(scenario.id, scenario.title, scenario.suite, scenario.tags, session, started_at,
                                    position, total))
-        started = time.perf_counter()
+        started = clock.monotonic()
         state = ScenarioState(scenario, session)
         steps: list[StepResult] = []
         status, message = Outcome.PASS, ""
@@ -181,7 +187,7 @@ class Runner:
                 self._close(state)
         result = ScenarioResult(
             id=scenario.id, title=scenario.title, suite=scenario.suite, tags=scenario.tags, steps=tuple(steps),
-            started=started_at, duration_s=round(time.perf_counter() - started, 3), session=session,
+            started=started_at, duration_s=round(clock.monotonic() - started, 3), session=session,
             status=status, message=message, source=scenario.source, journal=tuple(state.journal),
             answers=tuple(state.hospital.answers if state.hospital else ()),
         )
@@ -191,7 +197,9 @@ class Runner:
     def _open(self, state: ScenarioState) -> None:
         if self.bench is not None:
             try:
-                self.bench.create_session(state.session, seed=self.config.seed, label=state.scenario.id)
+                day = self.reference_day.isoformat()
+                self.bench.create_session(state.session, seed=self.config.seed, label=state.scenario.id,
+                                          reference_day=day, clock=day)
             except BenchUnavailable as exc:
                 if self.config.sut == "gap":
                     raise ScenarioError(str(exc)) from None
@@ -217,8 +225,8 @@ class Runner:
                     pass
 
     def _step(self, state: ScenarioState, step: Any) -> StepResult:
-        started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-        started = time.perf_counter()
+        started_at = clock.stamp("milliseconds")
+        started = clock.monotonic()
         before = len(state.journal), len(state.hospital.answers) if state.hospital else 0
         try:
             result = self.executors[type(step)](state, step)
@@ -234,7 +242,7 @@ class Runner:
         if state.hospital:
             entries += tuple(EntryRef("answers", i) for i in range(before[1], len(state.hospital.answers)))
         return dataclasses.replace(result, entries=entries, started=started_at,
-                                   duration_s=round(time.perf_counter() - started, 3))
+                                   duration_s=round(clock.monotonic() - started, 3))
 
     def _refresh_journal(self, state: ScenarioState) -> None:
         if self.bench is None or (self.config.sut == "amc" and self.config.target):
@@ -265,7 +273,7 @@ class Runner:
                                         service=behaviour.service,
                                         target=behaviour.target, count=behaviour.times)
         if step.clock:
-            self._bench().set_clock(state.session, str(step.clock)[:10])
+            self._bench().set_clock(state.session, clock.resolve_day(step.clock, self.reference_day).isoformat())
         state.facts.update({k: v for k, v in step.data.items() if k != "routing_change"})
         return StepResult(step.index, step.kind, step.describe())
 
@@ -297,7 +305,7 @@ class Runner:
     def _await(self, state: ScenarioState, step: AwaitStep) -> StepResult:
         from fnmatch import fnmatch
 
-        deadline = time.monotonic() + step.timeout_s
+        deadline = clock.monotonic() + step.timeout_s
         pattern = step.service.lower()
         while True:
             self._refresh_journal(state)
@@ -305,11 +313,11 @@ class Runner:
                     and (step.actor is None or fnmatch(e.actor.lower(), step.actor.lower()))]
             if len(seen) >= step.count:
                 return StepResult(step.index, step.kind, step.describe(), message=f"{len(seen)} seen")
-            if time.monotonic() >= deadline:
+            if clock.monotonic() >= deadline:
                 return StepResult(step.index, step.kind, step.describe(), Outcome.FAIL,
                                   f"Unexpected silence: expected {step.count} {step.service} call(s) from the SUT "
                                   f"within {step.timeout_s:g} s, but received {len(seen)} (session {state.session})")
-            time.sleep(self.config.await_poll_s)
+            clock.sleep(self.config.await_poll_s)
 
     def _expect(self, state: ScenarioState, step: ExpectStep) -> StepResult:
         self._refresh_journal(state)

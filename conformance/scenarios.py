@@ -13,7 +13,6 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
@@ -345,13 +344,9 @@ def _timeout_seconds(value: Any) -> float:
 
 
 def _valid_clock(value: str) -> bool:
-    for parse in (date.fromisoformat, datetime.fromisoformat):
-        try:
-            parse(value)
-            return True
-        except ValueError:
-            continue
-    return False
+    from simulators.clock import is_day
+
+    return is_day(value)
 
 
 def _plain(value: Any) -> Any:
@@ -443,7 +438,8 @@ class _FileLoader:
                        scenario, index)
         clock = body.get("clock")
         if clock is not None and not _valid_clock(clock):
-            self.error([*path, "clock"], f"clock {clock!r} is not an ISO 8601 date or date-time", scenario, index)
+            self.error([*path, "clock"], f"clock {clock!r} is neither a day offset from the run's day (+5d, -1d) "
+                       "nor an ISO 8601 date", scenario, index)
         behaviours = []
         for i, raw in enumerate(body.get("behaviours", [])):
             definition = "behaviour_object" if isinstance(raw, dict) else "behaviour_name"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
+from simulators import clock
 from hardware_emulator.caisse_ap.terminal import CaisseApOptions, CaisseApTerminal
 from hardware_emulator.cards import DEFAULT_BIN, SyntheticCards
 from hardware_emulator.concert.terminal import ConcertTerminal, ConcertTimings
@@ -54,7 +55,7 @@ class TerminalEmulator:
                  baud: int = 9600, pace: bool = False, seven_e_one: bool = False,
                  timings: ConcertTimings = ConcertTimings(), caisse_ap: CaisseApOptions = CaisseApOptions(),
                  consent_code: str = "7", bin_prefix: str = DEFAULT_BIN,
-                 today: Callable[[], date] = date.today) -> None:
+                 today: Callable[[], date] = clock.today) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r}; valid: {', '.join(PROTOCOLS)}")
         self.protocol = protocol

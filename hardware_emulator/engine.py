@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable
 
+from simulators import clock
 from hardware_emulator.cards import SyntheticCards
 from hardware_emulator.outcomes import OutcomeSpec, outcome
 from hardware_emulator.script import TerminalScript
@@ -60,7 +61,7 @@ class PaymentEngine:
     """One per terminal: its script, its card range, its transaction counter, its last result."""
 
     def __init__(self, script: TerminalScript | None = None, cards: SyntheticCards | None = None, *,
-                 currencies: tuple[str, ...] = (EUR,), today: Callable[[], date] = date.today) -> None:
+                 currencies: tuple[str, ...] = (EUR,), today: Callable[[], date] = clock.today) -> None:
         self.script = script or TerminalScript()
         self.cards = cards or SyntheticCards()
         self._currencies = currencies

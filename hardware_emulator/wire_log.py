@@ -8,11 +8,10 @@ Hex is always space separated: an unbroken hex string of ASCII digits could itse
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
-from datetime import datetime, timezone
 from typing import Any, Callable
 
+from simulators import clock as bench_clock
 from simulators.journal import JournalEntry, JournalSink
 from simulators.masking import mask_text
 
@@ -48,7 +47,7 @@ class WireLog:
     """Collects the units of one exchange and writes one masked JournalEntry when the exchange ends."""
 
     def __init__(self, sink: JournalSink, *, session: str, service: str,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = bench_clock.monotonic) -> None:
         self._sink = sink
         self._session = session
         self._service = service
@@ -68,7 +67,7 @@ class WireLog:
         now = self._clock() if at is None else at
         if self._started is None:
             self._started = now
-            self._at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+            self._at = bench_clock.stamp("milliseconds")
         safe = masked(data)
         self._units.append({"dir": direction, "t_ms": round((now - self._started) * 1000, 3), "kind": kind,
                             "hex": safe.hex(" "), "ascii": readable(safe)})

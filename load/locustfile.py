@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import ssl
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,8 @@ def _prepare(environment: Any, **kwargs: Any) -> None:
     config, plan = run_config(environment)
     profile = load_profile(plan.message_profile)
     worker_index = max(0, getattr(environment.runner, "worker_index", 0))
-    dataset = build_dataset(plan.dataset_seed)
+    day = config.get("reference_day")
+    dataset = build_dataset(plan.dataset_seed, reference_date=date.fromisoformat(day) if day else None)
     establishment = establishment_for(dataset, config["finess"]) if config.get("finess") else None
     cdri_profile = load_profile(CDRI_PROFILE) if plan.uses("cdri") else None
     pool = StayPool(dataset, profile, seed=plan.seed, worker_index=worker_index, offset=plan.stay_offset,

@@ -15,15 +15,15 @@ import subprocess
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from load.bundled import PROJECT_ROOT, BundledError, BundledSimulators, BundledTerminal, child_env
+from load.bundled import PROJECT_ROOT, BundledError, BundledSimulators, BundledTerminal, child_env  # noqa: F401
 from load.loadprofile import LoadProfile
 from load.summary import console_text, summary_document, verdict_of, write_summary
 from load.thresholds import evaluate
+from simulators import clock
 
 LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")
 EXIT_PASS, EXIT_BROKEN, EXIT_USAGE, EXIT_RUN_FAILED = 0, 1, 2, 3
@@ -146,14 +146,16 @@ def is_bench(origin: str, tls: Tls | None) -> bool:
         return False
 
 
-def open_bench_session(origin: str, plan: LoadProfile, tls: Tls | None) -> str:
-    """On a simphonie bench, a fresh test session for this run (its own commitments)."""
+def open_bench_session(origin: str, plan: LoadProfile, tls: Tls | None, reference_day: str) -> str:
+    """On a simphonie bench, a fresh test session for this run (its own commitments), anchored on the run's day
+    so the bench knows the patients the load processes draw."""
     import requests
 
     options = _requests_options(tls)
-    name = f"load-{plan.name}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{os.getpid() % 10000:04d}"
+    name = f"load-{plan.name}-{clock.utcnow():%Y%m%d%H%M%S}-{os.getpid() % 10000:04d}"
     created = requests.post(f"{origin}/_bench/sessions", json={"id": name, "seed": plan.dataset_seed,
-                                                                 "label": f"simphonie load {plan.name}"}, **options)
+                                                                 "label": f"simphonie load {plan.name}",
+                                                                 "reference_day": reference_day}, **options)
     if created.status_code != 201:
         raise RunFailed(f"the bench at {origin} refused a test session: HTTP {created.status_code} {created.text[:200]}")
     return name
@@ -239,7 +241,7 @@ def _measure(run: LoadRun, origin: str, facts: dict[str, Any]) -> dict[str, Any]
     config = {"profile": run.plan.to_dict(), "source": run.plan.source, "annuaire_url": facts["annuaire_url"],
               "diapason_url": facts["diapason_url"], "terminal": facts["terminal"], "cdri_url": facts["cdri_url"],
               "finess": run.finess or (certificate_finess(run.tls.cert) if run.tls and run.tls.cert else None),
-              "measurements": str(measurements_path),
+              "measurements": str(measurements_path), "reference_day": facts["reference_day"],
               "tls": {k: v for k, v in vars(run.tls).items() if v} if run.tls else None}
     timeout = run.plan.duration + GRACE_SECONDS
     if run.distribution.mode == "master":
@@ -263,9 +265,10 @@ def run_load(run: LoadRun, echo: Callable[[str], None] = print) -> int:
     """Run the profile against the target; write the reports and summary.json; return the exit code."""
     plan, report = run.plan, run.report_dir
     report.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = clock.stamp()
     facts: dict[str, Any] = {"target": run.target, "annuaire_url": None, "session": None,
-                             "diapason_url": None, "terminal": run.terminal, "cdri_url": None}
+                             "diapason_url": None, "terminal": run.terminal, "cdri_url": None,
+                             "reference_day": clock.today().isoformat()}  # the day the drawn stays are around
     measurements: dict[str, Any] | None = None
     results = []
     try:
@@ -284,7 +287,7 @@ def run_load(run: LoadRun, echo: Callable[[str], None] = print) -> int:
                 preflight(facts["terminal"])
             bench = is_bench(origin, run.tls)
             if run.bench_session and bench:
-                facts["session"] = open_bench_session(origin, plan, run.tls)
+                facts["session"] = open_bench_session(origin, plan, run.tls, facts["reference_day"])
             if run.uses("cdri") and run.cdri_url is None and not bench:
                 run = without_cdri(run, echo)
                 plan = run.plan
@@ -307,7 +310,7 @@ def run_load(run: LoadRun, echo: Callable[[str], None] = print) -> int:
         plan=plan, target=facts["target"], annuaire_url=facts["annuaire_url"], session=facts["session"],
         diapason_url=facts["diapason_url"], terminal=facts["terminal"], cdri_url=facts["cdri_url"],
         mode=run.distribution.label, processes=run.distribution.processes, started_at=started,
-        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), verdict=verdict, reason=reason,
+        finished_at=clock.stamp(), verdict=verdict, reason=reason,
         measurements=measurements, results=results,
         reports={key: str(report / name) for key, name in REPORT_FILES.items() if (report / name).exists()
                  or key == "summary"})

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
+from simulators import clock as bench_clock
 from simulators.data.dataset import MAX_DRAWS_PER_WORKER, Dataset, DrawnStay
 from simulators.amo import records as _cdri_records  # noqa: F401  (registers the CDRi codecs)
 from simulators.amo.messages import CdriRequest
@@ -146,7 +146,7 @@ def soap_headers(profile: Profile, soap_version: str = "1.1",
 class Clock:
     """The header timestamp, formatted once per second."""
 
-    def __init__(self, now: Callable[[], float] = time.time) -> None:
+    def __init__(self, now: Callable[[], float] = bench_clock.timestamp) -> None:
         self._now = now
         self._second = -1
         self._text = b""

@@ -19,13 +19,13 @@ from __future__ import annotations
 import itertools
 import json
 import random
-import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from locust import FastHttpUser, User, task
 
+from simulators import clock as bench_clock
 from load.answers import AnswerReader, FaultReader, SampledValidation
 from load.loadprofile import LoadProfile
 from load.templates import CDRI, Clock, StayPool, Visit
@@ -207,7 +207,7 @@ class DiapasonDeskUser(DeskUser, FastHttpUser):
     def stay(self) -> None:
         visit = self.shared.pool.next_visit()
         drawn, venue = visit.templates.drawn, visit.venue
-        today = date.today()
+        today = bench_clock.today()
         consent = self.post("DIAPASON consent", "/consents", {
             "token": f"tok_load_{venue}_{self.rng.getrandbits(32):08x}", "masked_pan": APPROVED_PAN,
             "card_expiry": f"{(today.year + 2) % 100:02d}12", "ceiling_cents": 20_000,
@@ -244,7 +244,7 @@ class PaymentTerminalUser(DeskUser, User):
         pairs = [("CZ", "0300"), ("CJ", "012345678901"), ("CA", "01"), ("CB", str(amount)),
                  ("CD", "7" if consent else "0"), ("CE", "978")]
         host, port = self.shared.terminal
-        started, answers, error = time.perf_counter(), [], None
+        started, answers, error = bench_clock.monotonic(), [], None
         try:
             answers = client.request(host, port, pairs, timeout=self.shared.plan.timeout)
             final = answers[-1] if answers else {}
@@ -256,6 +256,6 @@ class PaymentTerminalUser(DeskUser, User):
             error = exc
         self.environment.events.request.fire(
             request_type="TCP", name="TPE consent" if consent else "TPE payment",
-            response_time=(time.perf_counter() - started) * 1000,
+            response_time=(bench_clock.monotonic() - started) * 1000,
             response_length=sum(len(k) + len(v) for answer in answers for k, v in answer.items()),
             exception=error, context={})

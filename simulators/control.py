@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from simulators import clock
 from simulators.behaviours import UnknownBehaviour, catalogue, parse_behaviour
 from simulators.runtime import runtime
 from simulators.sessions import SESSION_ID
@@ -80,14 +81,38 @@ def create_session():
         raise ControlError(400, "'finess' must be a list of FINESS whose client certificates select this session")
     for value in finess_list:
         _check_finess(value)
+    reference_day = _day(body, "reference_day", clock.today())
     rt = runtime()
-    info = rt.store.create_session(session, seed=seed, label=body.get("label"))
+    rt.store.create_session(session, seed=seed, label=body.get("label"),
+                            reference_day=reference_day.isoformat() if reference_day else None)
     rt.store.reset_session(session)
+    if body.get("clock") is not None:
+        rt.store.set_clock(session, _day(body, "clock", reference_day or clock.today()).isoformat())
     for value in finess_list:
         rt.store.bind_finess(str(value).upper(), session)
     for item in body.get("behaviours", []):
         _add_behaviour(session, item)
-    return jsonify({**info.to_dict(), "finess": [str(v).upper() for v in finess_list]}), 201
+    return jsonify({**_session_view(session), "finess": [str(v).upper() for v in finess_list]}), 201
+
+
+def _day(body: dict[str, Any], key: str, reference_day: date | None) -> date | None:
+    """A day of a control call: ISO date, or +Nd/-Nd from the session's reference day."""
+    value = body.get(key)
+    if value is None:
+        return None
+    try:
+        return clock.resolve_day(str(value), reference_day or clock.today())
+    except clock.ClockError:
+        raise ControlError(400, f"{key!r} must be YYYY-MM-DD, +Nd or -Nd (days from the session's reference day) "
+                                f"or null, received {value!r}") from None
+
+
+def _session_view(session: str) -> dict[str, Any]:
+    """A session as the API shows it: its row, plus the days it lives on (what a GAP adapter asks for)."""
+    rt = runtime()
+    info = rt.store.session(session)
+    return {**info.to_dict(), "today": rt.today(session).isoformat(),
+            "reference_day": rt.reference_day(session).isoformat(), "reference_day_pinned": bool(info.reference_day)}
 
 
 def _check_finess(value: object) -> None:
@@ -116,9 +141,8 @@ def bind_finess(finess: str):
 
 @bp.get("/sessions/<session>")
 def get_session(session: str):
-    rt = runtime()
-    info = rt.store.session(_session(session))
-    return jsonify({**info.to_dict(), "behaviours": [b.to_dict() for b in rt.store.behaviours(session)]})
+    view = _session_view(_session(session))
+    return jsonify({**view, "behaviours": [b.to_dict() for b in runtime().store.behaviours(session)]})
 
 
 @bp.delete("/sessions/<session>")
@@ -184,14 +208,10 @@ def clear_behaviours(session: str):
 
 @bp.put("/sessions/<session>/clock")
 def set_clock(session: str):
-    body = _json_body()
-    value = body.get("date")
-    if value is not None:
-        try:
-            date.fromisoformat(str(value))
-        except ValueError:
-            raise ControlError(400, f"'date' must be YYYY-MM-DD or null, received {value!r}") from None
-    runtime().store.set_clock(_session(session), value)
+    session = _session(session)
+    day = _day(_json_body(), "date", runtime().reference_day(session))
+    value = day.isoformat() if day else None
+    runtime().store.set_clock(session, value)
     return jsonify({"session": session, "clock": value})
 
 

@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from simulators import clock
+
 
 @dataclass(frozen=True)
 class PkiPaths:
@@ -104,7 +106,7 @@ def client_subject(finess: str, label: str = "") -> x509.Name:
 def generate_pki(root: str | Path, finess_list: list[str], *, hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1"),
                  now: dt.datetime | None = None) -> PkiPaths:
     """Write the whole test PKI under `root` and return where each file is."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.real_now()
     paths = PkiPaths(Path(root))
     paths.root.mkdir(parents=True, exist_ok=True)
     ca, ca_key = _ca("simphonie-bench test CA", now)

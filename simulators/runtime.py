@@ -5,13 +5,13 @@ One `Runtime` per app, reached with `runtime()` inside a request; it keeps no pe
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any
+from datetime import date
+from typing import Any, Callable
 
 from flask import current_app, g, has_request_context, request
 
+from simulators import clock
 from simulators.behaviours import Effect, combine, parse_behaviour
 from simulators.journal import JournalEntry
 from simulators.masking import mask_counting
@@ -19,12 +19,17 @@ from simulators.settings import Settings
 from simulators.store import DEFAULT_SESSION, Store
 
 
+def dataset_for_seed(seed: int, reference_day: date | None = None):
+    """The dataset of `seed` anchored on `reference_day` (default: the clock's today), built once per process."""
+    return _dataset(seed, reference_day or clock.today())
+
+
 @functools.lru_cache(maxsize=16)
-def dataset_for_seed(seed: int):
-    """Datasets are pure functions of their seed: build once per process and share."""
+def _dataset(seed: int, reference_day: date):
+    """Datasets are pure functions of their seed and reference day: build once per process and share."""
     from simulators.data.dataset import build_dataset
 
-    return build_dataset(seed)
+    return build_dataset(seed, reference_date=reference_day)
 
 
 @dataclass
@@ -60,14 +65,17 @@ class Runtime:
 
     def dataset(self, session: str):
         info = self.session_info(session)
-        return dataset_for_seed(info.seed if info else self.settings.seed)
+        return dataset_for_seed(info.seed if info else self.settings.seed, self.reference_day(session))
+
+    def reference_day(self, session: str) -> date:
+        """The day the session's dataset is anchored on: pinned at its creation, else the clock's today."""
+        info = self.session_info(session)
+        return date.fromisoformat(info.reference_day) if info and info.reference_day else clock.today()
 
     def today(self, session: str) -> date:
         """The session's clock: a date set by the control API (scenarios jump days ahead), else today."""
         info = self.session_info(session)
-        if info and info.clock:
-            return date.fromisoformat(info.clock[:10])
-        return date.today()
+        return clock.session_today(info.clock if info else None)
 
     @functools.cached_property
     def profile(self):
@@ -83,27 +91,21 @@ class Runtime:
     # -- journal --------------------------------------------------------------------------------------
     def journal(self, *, session: str, actor: str, service: str, started: float, request_text: str,
                 response_text: str, outcome: str = "ok", validation: tuple[str, ...] = (),
-                meta: dict[str, Any] | None = None) -> None:
-        request_text, leaked = mask_counting(request_text)
-        response_text, leaked_back = mask_counting(response_text)
+                meta: dict[str, Any] | None = None,
+                masking: Callable[[str], tuple[str, int]] = mask_counting) -> None:
+        """Journal one exchange, card numbers masked (`masking`: how, for the kind of text exchanged)."""
+        request_text, leaked = masking(request_text)
+        response_text, leaked_back = masking(response_text)
         meta = dict(meta or {})
         if leaked or leaked_back:  # the journal never keeps a card number, but the leak itself is evidence
             meta["masked_pans"] = leaked + leaked_back
         self.store.record(JournalEntry(
             session=session, actor=actor, service=service,
-            at=datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="milliseconds"),
-            duration_ms=round((time.perf_counter() - _perf_origin(started)) * 1000, 3),
+            at=clock.from_timestamp(started).isoformat(timespec="milliseconds"),
+            duration_ms=round(max(0.0, clock.timestamp() - started) * 1000, 3),
             request=request_text, response=response_text,
             outcome=outcome, validation=validation, meta=meta,
         ))
-
-
-_ORIGIN = (time.time(), time.perf_counter())
-
-
-def _perf_origin(wall: float) -> float:
-    """Convert a wall-clock start into the perf_counter timeline (monotonic durations, wall-clock stamps)."""
-    return _ORIGIN[1] + (wall - _ORIGIN[0])
 
 
 def runtime() -> Runtime:

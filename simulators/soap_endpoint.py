@@ -17,6 +17,7 @@ from typing import Any, Callable
 from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from simulators import clock
 from simulators.behaviours import Effect, combine, parse_behaviour
 from simulators.runtime import Runtime, runtime
 
@@ -79,7 +80,7 @@ def _hold(seconds: float) -> bool:
     import select
 
     sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
-    deadline = time.monotonic() + seconds
+    deadline = clock.monotonic() + seconds
     if sock is None or hasattr(sock, "cipher"):
         time.sleep(seconds)
         return False
@@ -89,7 +90,7 @@ def _hold(seconds: float) -> bool:
     except (OSError, ValueError):
         time.sleep(seconds)
         return False
-    while (left := deadline - time.monotonic()) > 0:
+    while (left := deadline - clock.monotonic()) > 0:
         events = poller.poll(min(left, 0.05) * 1000)
         if not events:
             continue
@@ -154,7 +155,7 @@ class SoapEndpoint:
             return Response(f"{self.service}: POST a SOAP 1.1 or 1.2 request, or GET ?wsdl\n", status=405,
                             content_type="text/plain; charset=utf-8", headers={"Allow": "GET, POST"})
         rt = runtime()
-        started = time.time()
+        started = clock.timestamp()
         session = rt.current_session()
         version = "1.2" if "application/soap+xml" in (request.content_type or "") else "1.1"
         raw = b""

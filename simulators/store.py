@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from simulators import clock as bench_clock
 from simulators.journal import JournalEntry
 
 DEFAULT_SESSION = "default"
@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     seed INTEGER NOT NULL,
     created_at REAL NOT NULL,
     clock TEXT,
-    label TEXT
+    label TEXT,
+    reference_day TEXT
 );
 CREATE TABLE IF NOT EXISTS behaviours (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -112,16 +113,24 @@ class StoreConflict(Exception):
         self.key = key
 
 
+_SESSION_COLUMNS = "id, seed, created_at, clock, label, reference_day"
+
+
 @dataclass(frozen=True, slots=True)
 class SessionInfo:
+    """A test session. `reference_day` anchors its dataset (None: the process clock's today, day after day);
+    `clock` is the day a scenario moved the session to (None: the process clock's today)."""
+
     id: str
     seed: int
     created_at: float
     clock: str | None
     label: str | None
+    reference_day: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "seed": self.seed, "created_at": self.created_at, "clock": self.clock, "label": self.label}
+        return {"id": self.id, "seed": self.seed, "created_at": self.created_at, "clock": self.clock,
+                "label": self.label, "reference_day": self.reference_day}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +184,7 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._connection().executescript(_SCHEMA)  # executescript manages its own transaction
+        self._migrate()
         self.ensure_session(DEFAULT_SESSION)
 
     # -- plumbing -----------------------------------------------------------------------------------
@@ -208,6 +218,13 @@ class Store:
     def _tx(self) -> "Store._Tx":
         return Store._Tx(self._connection())
 
+    def _migrate(self) -> None:
+        """Columns added since a state file was written (a campaign's state survives upgrades)."""
+        db = self._connection()
+        columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+        if "reference_day" not in columns:
+            db.execute("ALTER TABLE sessions ADD COLUMN reference_day TEXT")
+
     def close(self) -> None:
         """Close every connection this store opened (all threads): never carry one across a fork."""
         with self._opened_lock:
@@ -221,7 +238,7 @@ class Store:
         with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO sessions(id, seed, created_at) VALUES (?, ?, ?)",
-                (session, self.default_seed if seed is None else seed, time.time()),
+                (session, self.default_seed if seed is None else seed, bench_clock.timestamp()),
             )
         info = self.session(session)
         assert info is not None
@@ -229,20 +246,22 @@ class Store:
 
     def session(self, session: str) -> SessionInfo | None:
         row = self._connection().execute(
-            "SELECT id, seed, created_at, clock, label FROM sessions WHERE id = ?", (session,)
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session,)
         ).fetchone()
         return SessionInfo(*row) if row else None
 
     def sessions(self) -> list[SessionInfo]:
-        rows = self._connection().execute("SELECT id, seed, created_at, clock, label FROM sessions ORDER BY id")
+        rows = self._connection().execute(f"SELECT {_SESSION_COLUMNS} FROM sessions ORDER BY id")
         return [SessionInfo(*row) for row in rows]
 
-    def create_session(self, session: str, *, seed: int | None = None, label: str | None = None) -> SessionInfo:
+    def create_session(self, session: str, *, seed: int | None = None, label: str | None = None,
+                       reference_day: str | None = None) -> SessionInfo:
         with self._tx() as db:
             db.execute(
-                "INSERT INTO sessions(id, seed, created_at, label) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET seed = excluded.seed, label = excluded.label",
-                (session, self.default_seed if seed is None else seed, time.time(), label),
+                "INSERT INTO sessions(id, seed, created_at, label, reference_day) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET seed = excluded.seed, label = excluded.label, "
+                "reference_day = excluded.reference_day",
+                (session, self.default_seed if seed is None else seed, bench_clock.timestamp(), label, reference_day),
             )
         return self.session(session)  # type: ignore[return-value]
 
@@ -368,7 +387,7 @@ class Store:
         self._connection().execute(
             "INSERT OR REPLACE INTO idb_references(session, reference, nir, venue, numero_amc, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (session, reference, nir, venue, numero_amc, time.time()),
+            (session, reference, nir, venue, numero_amc, bench_clock.timestamp()),
         )
 
     def idb_reference(self, session: str, reference: str) -> dict[str, str] | None:
@@ -381,7 +400,7 @@ class Store:
     # -- commitments --------------------------------------------------------------------------------
     def add_commitment(self, commitment: Commitment) -> None:
         """Persist a new active commitment; refuse when the stay already has one (enforced by the index)."""
-        now = time.time()
+        now = bench_clock.timestamp()
         try:
             with self._tx() as db:
                 db.execute(
@@ -433,7 +452,7 @@ class Store:
         with self._tx() as db:
             cursor = db.execute(
                 "UPDATE commitments SET status = ?, changed_at = ? WHERE session = ? AND number = ? AND status = ?",
-                (new, time.time(), session, number, expected),
+                (new, bench_clock.timestamp(), session, number, expected),
             )
             return cursor.rowcount == 1
 

@@ -51,8 +51,11 @@ def execute(*, suites: list[str], sut: str, driver: str, target: str | None, ben
     except UnknownFormat as exc:
         echo(f"error: {exc}", err=True)
         return EXIT_USAGE
+    from simulators import clock
+
     registry = builtin()
-    dataset = dataset_for_seed(seed)
+    run_day = clock.today()  # one day for the whole run, even one that crosses midnight
+    dataset = dataset_for_seed(seed, run_day)
     paths = suites or [str(p) for p in default_suites()]
     if not paths:
         echo("error: no suite given and no scenarios/ folder here", err=True)
@@ -83,7 +86,7 @@ def execute(*, suites: list[str], sut: str, driver: str, target: str | None, ben
         report = ReportSink(report_dir, formats, bundle="evidence.zip" if bundle else None)
         config = RunConfig(sut=sut, driver=driver, bench_url=bench_url, target=target, seed=seed,
                            run_id=run_id or f"s{seed}", parallel=parallel, driver_options=driver_options,
-                           environment=environment, tls=tls or {})
+                           environment=environment, tls=tls or {}, reference_day=run_day.isoformat())
         run = Runner(config, Broadcast([TextProgress(sys.stdout), report]), registry=registry,
                      dataset=dataset).run(chosen_suites, scenarios)
     for name, path in sorted(report.written.items()):

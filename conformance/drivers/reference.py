@@ -56,13 +56,17 @@ class ReferenceDriver:
         self.gap = None
         self.session = ""
         self.annuaire_url = ""
+        self.today: Any = None  # the GAP's today: the session's clock on the bench
 
     def open(self, session: str, annuaire_url: str) -> None:
+        from simulators.gap.session_clock import session_clock
         from simulators.gap.variants import build_gap
 
         self.session, self.annuaire_url = session, annuaire_url
+        self.today = session_clock(annuaire_url, session)
         options = {"policy": self.policy} if self.policy is not None else {}
-        self.gap = build_gap(None if self.variant == "reference" else self.variant, annuaire_url, **options)
+        self.gap = build_gap(None if self.variant == "reference" else self.variant, annuaire_url, clock=self.today,
+                             **options)
 
     def act(self, action: str, case: Any, params: dict[str, Any]) -> dict[str, Any]:
         if self.gap is None:

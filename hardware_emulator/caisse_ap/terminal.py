@@ -7,11 +7,11 @@ Anything malformed is answered AE=01 AF=09 straight away.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from enum import Enum
 from typing import Callable
 
+from simulators import clock as bench_clock
 from hardware_emulator.caisse_ap import tlv
 from hardware_emulator.caisse_ap.tlv import TlvError
 from hardware_emulator.engine import CANCELLATION, CONSENT, CREDIT, DEBIT, PaymentEngine, PaymentRequest, PaymentResult
@@ -50,7 +50,7 @@ class CaisseApTerminal(CoreBase):
     """One connection: one request, one answer (two with BA=1), then `closed`."""
 
     def __init__(self, engine: PaymentEngine, *, journal: JournalSink | None = None, session: str = "default",
-                 options: CaisseApOptions = CaisseApOptions(), clock: Callable[[], float] = time.monotonic) -> None:
+                 options: CaisseApOptions = CaisseApOptions(), clock: Callable[[], float] = bench_clock.monotonic) -> None:
         super().__init__(engine, journal=journal, session=session, service="caisse-ap", clock=clock)
         self.options = options
         self._actions = {"0": DEBIT, "1": CREDIT, "2": CANCELLATION, options.consent_action: CONSENT}

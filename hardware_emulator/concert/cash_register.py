@@ -5,11 +5,11 @@ NAKs a bad answer, checks the echoed POS/amount/currency, and acknowledges (but 
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable
 
+from simulators import clock as bench_clock
 from hardware_emulator.concert import codec
 from hardware_emulator.concert.codec import ACK, ENQ, EOT, ETX, NAK, STX, ConcertAnswer, ConcertRequest, FrameError
 from hardware_emulator.concert.terminal import MAX_FRAME, ConcertTimings
@@ -37,7 +37,7 @@ class Phase(Enum):
 
 class ConcertCashRegister:
     def __init__(self, request: ConcertRequest, *, timings: ConcertTimings = ConcertTimings(),
-                 answer_wait: float = 120.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 answer_wait: float = 120.0, clock: Callable[[], float] = bench_clock.monotonic) -> None:
         self.request = request
         self.timings = timings
         self.answer_wait = answer_wait  # pyTeliumManager waits 120 s for the terminal's ENQ

@@ -7,11 +7,11 @@ many times; past that the terminal gives up with EOT. Timeouts bring it back to 
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from enum import Enum
 from typing import Callable
 
+from simulators import clock as bench_clock
 from hardware_emulator.concert import codec
 from hardware_emulator.concert.codec import (
     ACK, ENQ, EOT, ETX, NAK, STX, ConcertAnswer, ConcertRequest, FrameError, Report,
@@ -48,7 +48,7 @@ class ConcertTerminal(CoreBase):
 
     def __init__(self, engine: PaymentEngine, *, journal: JournalSink | None = None, session: str = "default",
                  consent_code: str = "7", timings: ConcertTimings = ConcertTimings(),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = bench_clock.monotonic) -> None:
         super().__init__(engine, journal=journal, session=session, service="concert", clock=clock)
         self.timings = timings
         self._types = {**codec.TRANSACTION_TYPES, consent_code: CONSENT}

@@ -5,6 +5,8 @@ import threading
 import time
 from typing import Callable, Protocol
 
+from simulators import clock as bench_clock
+
 
 class Core(Protocol):
     """What a sans-IO protocol core offers (ConcertTerminal, CaisseApTerminal)."""
@@ -28,7 +30,7 @@ class PacedPort:
     """Deliver writes at a serial line's pace (10 bits a byte: start, 8 data, stop): each chunk is handed over
     once its last bit would have been transmitted, so a pty (which ignores its baud rate) behaves like the line."""
 
-    def __init__(self, port: Port, baud: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, port: Port, baud: int, clock: Callable[[], float] = bench_clock.monotonic) -> None:
         self._port = port
         self._seconds_per_byte = 10 / baud
         self._clock = clock
@@ -46,7 +48,7 @@ class PacedPort:
 
 
 def pump(core: Core, port: Port, stop: threading.Event, *, poll: float = 0.05,
-         clock: Callable[[], float] = time.monotonic) -> None:
+         clock: Callable[[], float] = bench_clock.monotonic) -> None:
     """Serve `core` on `port` until `stop` is set, the core closes the connection, or the stream has ended
     and the core has nothing left to do (a Caisse-AP client may half-close, then wait for the answer)."""
     ended = False
@@ -87,7 +89,7 @@ class Client(Protocol):
 
 def drive(client: Client, first: list[bytes], port: Port, *, timeout: float = 30.0, poll: float = 0.05) -> int:
     """Run a client over a blocking port until it is done; returns the bytes exchanged both ways."""
-    limit = time.monotonic() + timeout
+    limit = bench_clock.monotonic() + timeout
     exchanged, out = 0, first
     while True:
         for chunk in out:
@@ -95,7 +97,7 @@ def drive(client: Client, first: list[bytes], port: Port, *, timeout: float = 30
             exchanged += len(chunk)
         if client.done:
             return exchanged
-        if time.monotonic() > limit:
+        if bench_clock.monotonic() > limit:
             raise TimeoutError(f"client not done after {timeout} s")
         data = port.read(poll)
         if data is None:

@@ -12,11 +12,11 @@ raises AcquirerTimeout carrying the request's reference, so the caller can rever
 from __future__ import annotations
 
 import socket
-import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable, Mapping
 
+from simulators import clock as bench_clock
 from simulators.acquirer import codec, codes
 from simulators.acquirer.framing import make_framing
 from simulators.acquirer.profile import OriginalData, kind_for, unsupported_request_answer_mti
@@ -74,7 +74,7 @@ class AcquirerClient:
         self.framing = make_framing(header, self.spec)
         self.terminal_id, self.merchant_id = terminal_id, merchant_id.ljust(15)
         self.acquirer_id, self.currency = acquirer_id, currency
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or bench_clock.utcnow
         self.unmatched: list[dict[str, str]] = []  # answers that matched no waiting request (late, duplicated)
         self._stan = (stan_start - 1) % 999_999
         self._socket: socket.socket | None = None
@@ -167,10 +167,10 @@ class AcquirerClient:
             raise AcquirerClosed(f"acquirer {self.host}:{self.port}: send failed ({error})") from None
 
     def _await(self, expected_mti: str | None, stan: str, reference: TransactionRef) -> dict[str, str]:
-        deadline = time.monotonic() + self.timeout
+        deadline = bench_clock.monotonic() + self.timeout
         connection = self._connect()
         while True:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - bench_clock.monotonic()
             if remaining <= 0:
                 raise AcquirerTimeout(f"no {expected_mti} answer to STAN {stan} within {self.timeout:g} s",
                                       reference)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime
 from typing import Any, Callable, Mapping
 
 import iso8583
 
+from simulators import clock as bench_clock
 from simulators.acquirer import codec, codes
 from simulators.acquirer.behaviours import Behaviour, parse_behaviour
 from simulators.acquirer.codec import MessageFormatError
@@ -68,19 +68,23 @@ class AcquirerCore:
     """Thread-safe: one lock serialises every message, so no money moves twice under concurrency."""
 
     def __init__(self, config: AcquirerConfig | None = None, *, state: AcquirerState | None = None,
-                 journal: JournalSink | None = None, clock: Callable[[], datetime] | None = None) -> None:
+                 journal: JournalSink | None = None, clock: Callable[[], datetime] | None = None,
+                 today: Callable[[str], date] | None = None) -> None:
+        """`clock` stamps the journal; `today(session)` is the business day cards expire against (the bundled
+        DIAPASON desk gives the test session's clock, so a card drawn for that day is judged on that day)."""
         self.config = config or AcquirerConfig()
         self.spec = codec.spec_named(self.config.spec)
         self.state: AcquirerState = state if state is not None else InMemoryAcquirerState()
         self.journal: JournalSink = journal if journal is not None else ListJournal()
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or bench_clock.utcnow
+        self.today = today or (lambda session: bench_clock.today())
         self._ledger = Ledger(self.state, self.config.rules, self.config.pan_key)
         self._lock = threading.Lock()
 
     # --- messages ---------------------------------------------------------------------------------------
 
     def handle(self, message: bytes, *, peer: str = "") -> Reply:
-        started, at = time.perf_counter(), self.clock()
+        started, at = bench_clock.monotonic(), self.clock()
         with self._lock:
             exchange = _Exchange(meta={"peer": peer} if peer else {})
             try:
@@ -115,7 +119,8 @@ class AcquirerCore:
         return self._serve(kind, fields, at, exchange)
 
     def _serve(self, kind: MessageKind, fields: dict[str, str], at: datetime, exchange: _Exchange) -> Reply:
-        session, day = exchange.session, at.date()
+        session = exchange.session
+        day = self.today(session)
         stan_key = f"{kind.mti[1]}|{fields.get('41', '')}|{day.isoformat()}|{fields['11']}"
         if kind.checks_stan:
             seen = self.state.stan_record(session, stan_key)
@@ -232,7 +237,7 @@ class AcquirerCore:
         meta = {key: value for key, value in exchange.meta.items() if value not in ("", None)}
         self.journal.record(JournalEntry(
             session=exchange.session, actor=ACTOR, service=exchange.service, at=at.isoformat(),
-            duration_ms=round((time.perf_counter() - started) * 1000, 3), request=exchange.request_text,
+            duration_ms=round((bench_clock.monotonic() - started) * 1000, 3), request=exchange.request_text,
             response=response, outcome=exchange.outcome, validation=exchange.validation, meta=meta))
 
     def record_fault(self, fault: str, detail: str, *, peer: str = "", session: str = DEFAULT_SESSION) -> None:

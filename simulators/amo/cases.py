@@ -214,7 +214,7 @@ def _work_accident(kit: CaseKit) -> AmoCase:
 
 @amo_case("amo-css")
 def _css(kit: CaseKit) -> AmoCase:
-    start, end = date(kit.reference.year, 1, 1), date(kit.reference.year, 12, 31)
+    start, end = kit.reference - timedelta(days=30), kit.reference + timedelta(days=365)
     return _population_case(
         kit, "amo-css", "Complémentaire santé solidaire (CSS)",
         f"CDRi OUVERTS with CSS {start}..{end} managed by the patient's caisse",

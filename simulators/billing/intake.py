@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Mapping
 
+from simulators import clock
+from simulators.billing_files.masking import mask_positional
 from simulators.behaviours import Effect
 from simulators.billing.behaviours import BillingPolicy, billing_effects
 from simulators.billing.decisions import InvoiceDecision, LotContext, Rejection, decide
@@ -147,7 +148,7 @@ def receive_lot(rt: "Runtime", session: str, side: str | Side, data: bytes, *, c
     """Acknowledge one lot and, when accepted, decide its invoices and queue its return; journal every step."""
     side = SIDES[side] if isinstance(side, str) else side
     policy = policy or BillingPolicy()
-    started = time.time()
+    started = clock.timestamp()
     ledger = Ledger(rt.store, session, side.name)
     received = rt.today(session)
     lot_id = ledger.next_lot_id()
@@ -182,11 +183,11 @@ def receive_lot(rt: "Runtime", session: str, side: str | Side, data: bytes, *, c
             "duplicate_of": duplicate_of, "invoices": len(decisions), "outbox": outbox[0]}
     rt.journal(session=session, actor=side.actor, service="lot", started=started, request_text=_text(data),
                response_text=ack_file.decode("ascii"), outcome="ack:positive" if ack.accepted else "ack:negative",
-               validation=tuple(str(p) for p in ack.problems), meta=meta)
+               validation=tuple(str(p) for p in ack.problems), meta=meta, masking=mask_positional)
     if not ack.accepted or lot is None:
         return Receipt(side.name, lot_id, ack, ack_file, outbox=tuple(outbox))
     for decision in decisions:
-        rt.journal(session=session, actor=side.actor, service="invoice", started=time.time(),
+        rt.journal(session=session, actor=side.actor, service="invoice", started=clock.timestamp(),
                    request_text=json.dumps({"lot_id": lot_id, "lot_number": lot.lot_number,
                                             "invoice_number": decision.invoice_number,
                                             "commitment_number": decision.commitment_number}),
@@ -199,9 +200,9 @@ def receive_lot(rt: "Runtime", session: str, side: str | Side, data: bytes, *, c
     seq = ledger.add_outbox({**base, "kind": "return", "profile": side.return_profile, "created": due.isoformat(),
                              "due": due.isoformat(), "return_number": number, "data": return_file})
     outbox.append(seq)
-    rt.journal(session=session, actor=side.actor, service="return", started=time.time(), request_text="",
+    rt.journal(session=session, actor=side.actor, service="return", started=clock.timestamp(), request_text="",
                response_text=return_file, outcome="queued",
                meta={"lot_id": lot_id, "return_number": number, "due": due.isoformat(), "outbox": seq,
                      "payments": len(returned.payments), "rejects": len(returned.rejects),
-                     "paid_cents": returned.totals.paid_cents})
+                     "paid_cents": returned.totals.paid_cents}, masking=mask_positional)
     return Receipt(side.name, lot_id, ack, ack_file, decisions, number, due, tuple(outbox))

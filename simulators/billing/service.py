@@ -13,6 +13,8 @@ import time
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from simulators import clock
+from simulators.billing_files.masking import mask_positional
 from simulators.billing.intake import behaviour_for, receive_lot
 from simulators.billing.ledger import Ledger
 from simulators.billing.sides import SIDES, Side
@@ -61,7 +63,7 @@ def post_lot(side_name: str):
     rt = runtime()
     session = rt.current_session()
     data = request.get_data(cache=False)
-    started = time.time()
+    started = clock.timestamp()
     effect, policy = behaviour_for(rt, session, side, data)
     if effect.delay_seconds:
         time.sleep(effect.delay_seconds)
@@ -70,7 +72,7 @@ def post_lot(side_name: str):
         body = {"error": f"the {side.name.upper()} intake is unavailable (session behaviour)", "status": refused}
         rt.journal(session=session, actor=side.actor, service="lot", started=started,
                    request_text=data.decode("latin-1"), response_text=json.dumps(body), outcome=f"http_{refused}",
-                   meta={"channel": "http", "refused": True})
+                   meta={"channel": "http", "refused": True}, masking=mask_positional)
         return jsonify(body), refused
     receipt = receive_lot(rt, session, side, data, channel="http", policy=policy,
                           tls=bool(request.environ.get("simphonie.tls")))
@@ -88,7 +90,7 @@ def _feed(side_name: str, kind: str):
              if finess is None or finess == item.get("finess")]
     shown = [{key: item.get(key) for key in ("seq", "kind", "lot_id", "lot_number", "return_number", "profile",
                                              "created", "due", "finess", "data")} for item in items]
-    rt.journal(session=session, actor=side.actor, service="fetch", started=time.time(),
+    rt.journal(session=session, actor=side.actor, service="fetch", started=clock.timestamp(),
                request_text=request.full_path, response_text=json.dumps([i["seq"] for i in shown]), outcome="ok",
                meta={"kind": kind, "since": since, "count": len(shown), "seqs": [i["seq"] for i in shown]})
     return jsonify({"side": side.name, "kind": kind, "items": shown,

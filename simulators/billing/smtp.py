@@ -19,12 +19,13 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.controller import Controller
 
+from simulators import clock as bench_clock
 from simulators.billing.intake import behaviour_for, receive_lot
 from simulators.billing.ledger import Ledger, ledgers
 from simulators.billing.sides import SIDES
@@ -193,7 +194,7 @@ class BillingSmtpServer:
                     time.sleep(effect.delay_seconds)
                 if effect.http_status:
                     self.runtime.journal(session=mailbox.session, actor=SIDES[mailbox.side].actor, service="lot",
-                                         started=time.time(), request_text=data.decode("latin-1"),
+                                         started=bench_clock.timestamp(), request_text=data.decode("latin-1"),
                                          response_text="451 4.3.0", outcome="smtp_451",
                                          meta={"channel": "smtp", "refused": True, "reply_to": reply_to})
                     return "451 4.3.0 billing intake temporarily unavailable (session behaviour); send again later"
@@ -233,7 +234,7 @@ class BillingSmtpServer:
         with self._arrived_lock:
             arrived, self._arrived = self._arrived, set()
         sessions = None if self._waiting is None else self._waiting | arrived
-        sent, waiting, now = 0, set(), time.time()
+        sent, waiting, now = 0, set(), bench_clock.timestamp()
         for side in SIDES:
             chosen = (ledgers(self.runtime.store, side) if sessions is None
                       else (Ledger(self.runtime.store, session, side) for session in sessions))
@@ -276,7 +277,7 @@ class BillingSmtpServer:
     def _deliver(self, ledger: Ledger, item: dict[str, Any]) -> int:
         side = SIDES[ledger.side]
         host, port = self.config.relay  # type: ignore[misc]
-        started = time.time()
+        started = bench_clock.timestamp()
         message = self._message(ledger, item)
         try:
             with smtplib.SMTP(host, port, timeout=self.config.timeout) as client:
@@ -286,7 +287,7 @@ class BillingSmtpServer:
         except (OSError, smtplib.SMTPException) as exc:
             attempts = item.get("attempts", 0) + 1
             ledger.update_outbox(item["seq"], attempts=attempts, last_error=f"{type(exc).__name__}: {exc}")
-            self._retry_at[(ledger.session, ledger.side, item["seq"])] = time.time() + min(MAX_RETRY_SECONDS,
+            self._retry_at[(ledger.session, ledger.side, item["seq"])] = bench_clock.timestamp() + min(MAX_RETRY_SECONDS,
                                                                                          2.0 ** attempts)
             self.runtime.journal(session=ledger.session, actor=side.actor, service="delivery", started=started,
                                  request_text=message.as_string(), response_text=str(exc),
@@ -294,7 +295,7 @@ class BillingSmtpServer:
                                                          "to": item["reply_to"], "attempts": attempts})
             return 0
         ledger.update_outbox(item["seq"], delivered=True, attempts=item.get("attempts", 0) + 1,
-                             delivered_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                             delivered_at=bench_clock.stamp())
         self.runtime.journal(session=ledger.session, actor=side.actor, service="delivery", started=started,
                              request_text=message.as_string(), response_text="250", outcome="delivered",
                              meta={"kind": item["kind"], "seq": item["seq"], "to": item["reply_to"],

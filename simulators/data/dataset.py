@@ -1,7 +1,9 @@
 """The seeded dataset: AMCs, hosts, routes, establishments, beneficiaries, contracts and personas.
 
-`build_dataset(seed)` is a pure function of its arguments: the same seed gives an equal dataset in any process
-(one seeded Faker instance and string-seeded `random.Random`s; no hash-ordered sets are iterated). Load tests
+`build_dataset(seed, reference_date)` is a pure function of its arguments: the same seed and reference date give
+an equal dataset in any process (one seeded Faker instance and string-seeded `random.Random`s; no hash-ordered
+sets are iterated). Every date of the dataset is relative to its reference date, which is the clock's today
+unless told (`simulators/clock.py`), so the same personas mean the same thing on any day. Load tests
 draw stays from the population with `Dataset.draw_stays`, whose venue numbers never collide across workers.
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
+from simulators import clock
 from simulators.data.formulas import POPULATION_FORMULAS
 from simulators.data.persona_kit import Persona, PersonaKit
 from simulators.data.personas import build_personas
@@ -27,7 +30,6 @@ from simulators.domain.rights import identify, rights_status
 from simulators.domain.routing import AmcHost, Route, find_host, resolve
 
 DEFAULT_SEED = 20261125
-REFERENCE_DATE = date(2026, 11, 25)  # persona stays are admitted on this date unless told otherwise
 POPULATION_PREFIX = "C"  # contract ids of the drawn population; persona contracts start with "P"
 MAX_WORKERS = 900  # worker indexes 000-899: venue numbers 99xxxxxxxx stay the personas'
 MAX_DRAWS_PER_WORKER = 10_000_000
@@ -78,7 +80,7 @@ class Dataset:
     beneficiaries: tuple[Beneficiary, ...]
     contracts: tuple[AmcContract, ...]
     personas: PersonaCatalogue
-    reference_date: date = REFERENCE_DATE
+    reference_date: date  # persona stays are admitted on this date unless told otherwise
 
     def __hash__(self) -> int:  # cheap and consistent with the field-wise equality (lru_cache keys)
         return hash((self.seed, self.reference_date, len(self.beneficiaries), len(self.contracts)))
@@ -209,8 +211,11 @@ def _population(people: PeopleFactory, fake, size: int) -> tuple[list[Beneficiar
 
 
 def build_dataset(seed: int = DEFAULT_SEED, beneficiaries: int = 200,
-                  reference_date: date = REFERENCE_DATE) -> Dataset:
-    """Build the dataset for `seed`: `beneficiaries` people in the drawn population, plus the personas'."""
+                  reference_date: date | None = None) -> Dataset:
+    """Build the dataset for `seed`: `beneficiaries` people in the drawn population, plus the personas', with
+    dates relative to `reference_date` (the clock's today by default)."""
+    if reference_date is None:
+        reference_date = clock.today()
     if beneficiaries < 1:
         raise ValueError(f"beneficiaries must be ≥ 1, got {beneficiaries}")
     fake = seeded_faker(seed)

@@ -89,7 +89,7 @@ def _closing_mid_stay(kit: PersonaKit) -> Persona:
 def _unknown(kit: PersonaKit) -> Persona:
     organisation = kit.amc("direct-2")
     attestation = kit.people.attestation(organisation, kit.fake.numero_adherent(),
-                                         date(kit.reference.year, 1, 1), date(kit.reference.year, 12, 31))
+                                         kit.reference - timedelta(days=30), kit.reference + timedelta(days=365))
     establishment, stay, lines = kit.stay(MCO_4_NIGHTS)
     return _assemble("unknown-beneficiary", "Attestation of an AMC that does not know the patient",
                      "A well-formed attestation of a real AMC, but no contract with this NIR there.",

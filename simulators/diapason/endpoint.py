@@ -17,6 +17,7 @@ from typing import Any, Callable
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from simulators import clock
 from simulators.behaviours import Effect
 from simulators.diapason.problems import PROBLEMS, Problem
 from simulators.masking import find_pans, mask_pan, mask_text
@@ -203,7 +204,7 @@ def api(operation: str, *, targets: tuple[str, ...] = ()) -> Callable[[Callable[
         @functools.wraps(handler)
         def view(**params: str) -> Response:
             rt = runtime()
-            started = time.time()
+            started = clock.timestamp()
             session = rt.current_session()
             state = CallState(operation)
             malformed = False

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import requests
 
+from simulators import clock
 from simulators.amo.client import CdriClient
 from simulators.amo.rights import AmoStatus
 from simulators.billing_files import (BilledStay, Lot, ReturnLot, b2_lot_from, dre_es_lot_from, parse, patch_field,
@@ -207,7 +208,7 @@ class BillingOffice:
         self.establishment = establishment
         self.variant = Variant(variant) if variant else None
         self.roc = roc
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self._invoice_number = first_invoice_number - 1
         self._issued = 0
         self._lot_numbers = {"amo": first_lot_number - 1, "amc": first_lot_number - 1}

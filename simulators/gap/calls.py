@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
 from typing import Any, Callable
 
+from simulators import clock
 from simulators.gap.client import Exchange, RocClient, RocClientError
 from simulators.gap.outcomes import CallResult, is_transient, outcome_of
 from simulators.gap.policy import GapPolicy
@@ -77,4 +77,4 @@ def _exchange_record(client: RocClient, operation: str, url: str, request: Any, 
     seen = client.history[-1] if client.history else None
     return ExchangeRecord(operation, url, request.header.exchange_id, attempt, outcome,
                           seen.status if seen else None, round(seen.duration_ms, 1) if seen else 0.0,
-                          seen.at if seen else datetime.now(timezone.utc))
+                          seen.at if seen else clock.utcnow())

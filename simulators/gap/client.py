@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib import metadata
 from typing import Any, Callable
 
 import requests
 
+from simulators import clock
 from simulators.domain.identifiers import Finess
 from simulators.profiles import Profile, SchemaProblem, load_profile
 from simulators.roc import (
@@ -121,7 +121,7 @@ def make_header(
     """A request header with a fresh exchange id (from `ids`, else a process-wide generator) and the time now."""
     return Header(
         exchange_id=exchange_id or (ids or _DEFAULT_IDS)(),
-        timestamp=timestamp or datetime.now(timezone.utc).replace(microsecond=0),
+        timestamp=timestamp or clock.utcnow().replace(microsecond=0),
         finess_juridique=str(finess_juridique),
         finess_geographique=str(finess_geographique),
         software=software,
@@ -257,8 +257,8 @@ class RocClient:
     ) -> requests.Response:
         if self.session:
             headers = {**headers, SESSION_HEADER: self.session}
-        at = datetime.now(timezone.utc)
-        started = time.perf_counter()
+        at = clock.utcnow()
+        started = clock.monotonic()
         try:
             response = self.http.request(
                 method, url, data=body, headers=headers, timeout=self.timeout, cert=self.cert, verify=self.verify
@@ -273,7 +273,7 @@ class RocClient:
         return response
 
     def _remember(self, operation, url, body, content, status, started, at, error, headers) -> None:
-        duration = (time.perf_counter() - started) * 1000
+        duration = (clock.monotonic() - started) * 1000
         self.history.append(Exchange(operation, url, body or b"", content, status, duration, at, error, dict(headers)))
 
     def _answer(self, operation, response: requests.Response) -> Any:

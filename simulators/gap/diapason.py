@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from enum import Enum
 from typing import Any, Callable
 
+from simulators import clock as bench_clock
 from simulators.acquirer.cards import card_expired as _card_expired
 from simulators.gap.diapason_provider import ProviderAnswer, ProviderClient
 from simulators.gap.diapason_terminal import CAISSE_AP, CaisseApLink, ConcertLink, TerminalConsent, TerminalLink
@@ -105,7 +106,7 @@ class DiapasonDesk:
     name = "reference"
 
     def __init__(self, provider: ProviderClient, terminals: Callable[[str], str], roc: Any, *,
-                 policy: DiapasonPolicy = DiapasonPolicy(), clock: Callable[[], date] = date.today,
+                 policy: DiapasonPolicy = DiapasonPolicy(), clock: Callable[[], date] = bench_clock.today,
                  release: Callable[[], None] | None = None) -> None:
         self.provider = provider
         self.terminals = terminals  # protocol -> address of the desk's terminal (host:port or a serial path)

@@ -10,10 +10,7 @@ Params whose names are `DiapasonPolicy` fields (ceiling_cents, protocol, ...) ch
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import date
 from typing import Any, Callable, Protocol
-
-import requests
 
 from simulators.gap.diapason import DiapasonDesk, DiapasonPolicy
 from simulators.gap.diapason_provider import ProviderClient
@@ -38,20 +35,6 @@ def bench_base(annuaire_url: str) -> str:
     return annuaire_url.rstrip("/").removesuffix("/annuaire")
 
 
-def session_clock(annuaire_url: str, session: str) -> Callable[[], date]:
-    """The GAP's today: the test session's clock (scenarios move it), else the system date."""
-    root = bench_base(annuaire_url).removesuffix(f"/s/{session}")
-
-    def today() -> date:
-        try:
-            clock = requests.get(f"{root}/_bench/sessions/{session}", timeout=5).json().get("clock")
-        except (requests.RequestException, ValueError):
-            clock = None
-        return date.fromisoformat(clock[:10]) if clock else date.today()
-
-    return today
-
-
 def _terminals(driver: Any) -> tuple[Callable[[str], str], Callable[[], None] | None]:
     environment = driver.environment
     lanes = LANES.get(str(environment.get("diapason_terminals", "")))
@@ -73,7 +56,7 @@ def desk_of(driver: Any, params: dict[str, Any]) -> DiapasonDesk:
         terminals, release = _terminals(driver)
         provider = ProviderClient(f"{bench_base(driver.annuaire_url)}/diapason/v1", session=driver.session)
         desk = desk_class(driver.environment.get("diapason_variant"))(
-            provider, terminals, driver.gap, clock=session_clock(driver.annuaire_url, driver.session),
+            provider, terminals, driver.gap, clock=driver.today,
             release=release)
         driver.extras["diapason"] = desk
     desk.configure(**{key: value for key, value in params.items() if key in POLICY_FIELDS})

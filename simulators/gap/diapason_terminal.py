@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import socket
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from simulators import clock
 from hardware_emulator.caisse_ap import tlv
 from hardware_emulator.concert.cash_register import ConcertCashRegister
 from hardware_emulator.concert.codec import (ANSWER_LONG, AT_END, AUTH_NORMAL, ACCEPTED, ConcertRequest, Report)
@@ -117,13 +117,13 @@ class CaisseApLink:
 
     def _exchange(self, pairs: list[tuple[str, str]]) -> list[dict[str, str]] | None:
         """Send one request, read until the terminal closes; None when it did not within `answer_wait_s`."""
-        deadline = time.monotonic() + self.answer_wait_s
+        deadline = clock.monotonic() + self.answer_wait_s
         chunks: list[bytes] = []
         with socket.create_connection((self.host, self.port), timeout=min(self.answer_wait_s, 5.0)) as sock:
             sock.sendall(tlv.encode(pairs))
             sock.shutdown(socket.SHUT_WR)
             while True:
-                left = deadline - time.monotonic()
+                left = deadline - clock.monotonic()
                 if left <= 0:
                     return None
                 sock.settimeout(left)
@@ -222,12 +222,12 @@ class ConcertLink:
         return self._read(register)
 
     def _run(self, register: ConcertCashRegister, port: Any) -> None:
-        limit = time.monotonic() + self.answer_wait_s + 10 * self.timings.ack_wait + self.linger_s
+        limit = clock.monotonic() + self.answer_wait_s + 10 * self.timings.ack_wait + self.linger_s
         out, quiet_until = register.start(), None
         while True:
             for chunk in out:
                 port.write(chunk)
-            now = time.monotonic()
+            now = clock.monotonic()
             if register.done:
                 quiet_until = quiet_until or now + self.linger_s
                 if now >= quiet_until:

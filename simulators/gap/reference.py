@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Callable
 
+from simulators import clock
 from simulators.data.tariffs import DISCHARGE_MODE
 from simulators.domain import Beneficiary, Nir, PrestationLine, Stay
 from simulators.domain.rights import nir_key_is_valid
@@ -56,7 +57,7 @@ class ReferenceGap:
                  id_seed: int | None = None, profile: Profile | str | None = None,
                  software: str = DEFAULT_SOFTWARE) -> None:
         """`finess` = (juridique, géographique) to speak for instead of each case's establishment (one client
-        certificate, one FINESS); `clock` gives the GAP's today for route validity (default: the system date);
+        certificate, one FINESS); `clock` gives the GAP's today for route validity (default: the bench clock's today);
         `id_seed` makes exchange ids reproducible."""
         self.annuaire_url = annuaire_url
         self.session = session
@@ -373,7 +374,7 @@ class ReferenceGap:
 
     def _today(self) -> date:
         if self._clock is None:
-            return date.today()
+            return clock.today()
         now = self._clock()
         return now.date() if isinstance(now, datetime) else now
 

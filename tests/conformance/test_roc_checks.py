@@ -10,12 +10,14 @@ from conformance.checks import CheckContext, CheckFailed, CheckSkipped, builtin
 from simulators.domain.quotes import LineQuote, Quote, RightsStatus
 from simulators.journal import JournalEntry
 from simulators.profiles import load_profile
+from simulators import clock
 from simulators.roc import examples
 from simulators.roc.messages import encode
 from simulators.soap import envelope
 
 PROFILE = load_profile()
-M = examples.messages()
+DAY = clock.today()
+M = examples.messages(DAY)
 REGISTRY = builtin()
 
 
@@ -48,7 +50,7 @@ IDB = entry("IDB", M["IDB.request"], M["IDB.answer"])
 CLC = entry("CLC", M["CLC.request"], M["CLC.answer"])
 SIM = entry("SIM", M["SIM.request"], M["SIM.answer"])
 ANNUAIRE = entry("ANNUAIRE", M["ANNUAIRE.request"], M["ANNUAIRE.answer"], actor="annuaire")
-CASE = dataclasses.make_dataclass("Case", ["lines"])(examples.LINES)
+CASE = dataclasses.make_dataclass("Case", ["lines"])(M["SIM.request"].lines)
 
 
 def test_idb_before_pricing():
@@ -83,7 +85,7 @@ def test_clc_at_discharge():
 
 def test_clc_lines_match_stay():
     run("roc.gap.clc_lines_match_stay", [CLC], case=CASE)
-    other = dataclasses.make_dataclass("Case", ["lines"])(examples.LINES[:-1])
+    other = dataclasses.make_dataclass("Case", ["lines"])(M["SIM.request"].lines[:-1])
     fails("roc.gap.clc_lines_match_stay", [CLC], case=other)
 
 
@@ -159,15 +161,15 @@ def test_parts_add_up():
 
 
 def test_commitments_unique():
-    second_request = dataclasses.replace(M["CLC.request"], header=examples.header("EX-0099", 9))
-    second = entry("CLC", second_request, dataclasses.replace(M["CLC.answer"], header=examples.header("EX-0099", 9)))
+    second_request = dataclasses.replace(M["CLC.request"], header=examples.header("EX-0099", 9, DAY))
+    second = entry("CLC", second_request, dataclasses.replace(M["CLC.answer"], header=examples.header("EX-0099", 9, DAY)))
     run("roc.amc.commitments_unique", answers=[CLC, CLC])  # an identical retry may get the same number
     fails("roc.amc.commitments_unique", answers=[CLC, second])
 
 
 def test_echoes_exchange_id():
     run("roc.amc.echoes_exchange_id", answers=[IDB, CLC])
-    wrong = dataclasses.replace(M["IDB.answer"], header=examples.header("EX-OTHER"))
+    wrong = dataclasses.replace(M["IDB.answer"], header=examples.header("EX-OTHER", day=DAY))
     fails("roc.amc.echoes_exchange_id", answers=[entry("IDB", M["IDB.request"], wrong)])
 
 

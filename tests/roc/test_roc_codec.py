@@ -45,9 +45,12 @@ def test_round_trip_through_soap_bytes(profile, key, version):
 
 @pytest.mark.parametrize("key", EXAMPLES)
 def test_samples_are_the_encoded_examples(profile, key):
+    """Each sample is the example set rendered for the day in its own header (samples are dated documents)."""
     element = sample(profile, key)
-    assert decode(element, profile) == EXAMPLES[key]
-    expected = etree.tostring(encode(EXAMPLES[key], profile), method="c14n")
+    decoded = decode(element, profile)
+    example = messages(decoded.header.timestamp.date())[key]
+    assert decoded == example
+    expected = etree.tostring(encode(example, profile), method="c14n")
     compact = etree.fromstring(etree.tostring(element, method="c14n"), etree.XMLParser(remove_blank_text=True))
     assert etree.tostring(compact, method="c14n") == expected
 
@@ -62,6 +65,25 @@ def test_faults_round_trip(profile, version, with_contact, key):
     element = encode(fault, profile)
     assert decode(element, profile) == fault
     assert decode(parse_envelope(envelope(version, element)).body, profile) == fault
+
+
+@pytest.mark.parametrize("day", ["2026-12-31", "2027-01-01", "2028-02-29", "2030-06-15"])
+def test_the_example_set_is_consistent_on_any_day(profile, day):
+    """Stay inside the attestation and the rights, commitment from the stay on, route valid after the call."""
+    from datetime import date
+
+    stay_day = date.fromisoformat(day)
+    examples = messages(stay_day)
+    idb, clc = examples["IDB.request"], examples["CLC.answer"]
+    assert idb.attestation.valid_from <= idb.stay.admission_date <= idb.attestation.valid_to
+    coverage = examples["IDB.answer"].coverage
+    assert coverage.valid_from <= stay_day <= coverage.valid_to
+    assert clc.valid_from == stay_day < clc.valid_to
+    assert examples["ANNUAIRE.answer"].valid_until > stay_day
+    for key, message in examples.items():
+        element = encode(message, profile)
+        assert profile.validate(element) == [], key
+        assert decode(element, profile) == message
 
 
 def test_a_fault_code_unknown_to_the_catalogue_still_decodes(profile):
@@ -102,7 +124,7 @@ def test_schema_valid_variants_decode(profile):
     element = etree.fromstring(text.encode())
     assert profile.validate(element) == []
     message = decode(element, profile)
-    original = EXAMPLES["IDB.request"]
+    original = messages(message.header.timestamp.date())["IDB.request"]
     assert message.stay == original.stay
     assert message.beneficiary.last_name == "Dupont-Lefèvre"
     assert message.beneficiary.nir == Nir("2850775123456", 12)
