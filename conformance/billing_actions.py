@@ -44,6 +44,7 @@ from typing import Any, Iterator, Sequence
 
 import requests
 
+from conformance.hospital import session_seed
 from simulators import clock as bench_clock
 from simulators.amo.client import CdriClient
 from simulators.amo.rights import AmoStatus
@@ -425,7 +426,7 @@ class BillingDesk:
         key = str(establishment.finess_geographique)
         if key not in self.cdri_clients:
             self.cdri_clients[key] = CdriClient(
-                f"{self.base}/s/{self.session}/amo/cdri", timeout=5,
+                f"{self.base}/s/{self.session}/amo/cdri", timeout=5, id_seed=session_seed(f"{self.session}|{key}"),
                 finess_juridique=str(establishment.finess_juridique), finess_geographique=key)
         return self.cdri_clients[key]
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 from typing import Any, Callable
 
 from simulators import clock
 from simulators.gap.client import RocAnswerError, RocClient, RocFaultError, RocTransportError
 from simulators.journal import JournalEntry
 from simulators.roc.messages import AnnuaireRequest, CancelRequest, ClcRequest, IdbRequest, SimRequest
+
+
+def session_seed(session: str) -> int:
+    """Exchange ids follow from the test session (itself from the run id and scenario): same run, same ids."""
+    return int(hashlib.sha256(session.encode()).hexdigest()[:12], 16)
 
 
 class SendError(ValueError):
@@ -164,7 +170,8 @@ class HospitalSide:
         options: dict[str, Any] = dict(self.settings)
         if self.finess:
             options.update(finess_juridique=self.finess[0], finess_geographique=self.finess[1])
-        return RocClient(self.annuaire_url, soap_version=self.soap_version, **options)
+        return RocClient(self.annuaire_url, soap_version=self.soap_version, id_seed=session_seed(self.session),
+                         **options)
 
     def send(self, operation: str, case: Any, params: dict[str, Any], facts: dict[str, Any]) -> JournalEntry:
         if operation == "raw":

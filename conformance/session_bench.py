@@ -50,14 +50,14 @@ def _factory(spec: str) -> ServiceFactory:
 
 @contextlib.contextmanager
 def bundled_simulators(*, seed: int, db_path: str | None = None, actors: tuple[str, ...] = BUNDLED_ACTORS,
-                       services: tuple[str, ...] | None = None) -> Iterator[BundledBench]:
-    """The simulators on a free loopback port (state in `db_path`, a temporary file by default) and the
-    bundled services; `services` None starts them all."""
+                       services: tuple[str, ...] | None = None, port: int = 0) -> Iterator[BundledBench]:
+    """The simulators on a loopback port (`port`, 0: a free one; state in `db_path`, a temporary file by
+    default) and the bundled services; `services` None starts them all."""
     with tempfile.TemporaryDirectory(prefix="simphonie-") as folder, contextlib.ExitStack() as stack:
         settings = Settings(db_path=db_path or str(Path(folder) / "state.sqlite"), seed=seed, actors=actors,
                             timeout_behaviour_seconds=DEMO_HANG_SECONDS)
         app = create_app(settings)
-        server = stack.enter_context(serve_in_thread(app))
+        server = stack.enter_context(serve_in_thread(app, port=port))
         bench = BundledBench(server, app, settings, {"bench_url": server.url})
         for name in services if services is not None else tuple(BUNDLED_SERVICES):
             facts = stack.enter_context(_factory(BUNDLED_SERVICES[name])(settings, server, app))

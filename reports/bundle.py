@@ -49,7 +49,7 @@ def meta(run: RunResult) -> dict:
     info = run.info
     return {
         "schema_version": SCHEMA_VERSION, "bench_version": info.bench_version, "profile": info.profile,
-        "seed": info.seed, "run_id": info.run_id, "started": info.started,
+        "seed": info.seed, "run_id": info.run_id, "started": info.started, "reference_day": info.reference_day,
         "sut": {"kind": info.sut.kind, "driver": info.sut.driver, "target": info.sut.target, "name": info.sut.name},
         "suites": [{"id": s.id, "version": s.version} for s in info.suites],
         "outcome": run.outcome.value, "verdict": run.verdict,

@@ -114,7 +114,8 @@ def to_junit_xml(run: RunResult) -> bytes:
         for key, value in (("suite_version", versions.get(name, "")), ("profile", run.info.profile),
                            ("seed", run.info.seed), ("bench_version", run.info.bench_version),
                            ("sut", run.info.sut.kind), ("driver", run.info.sut.driver),
-                           ("target", run.info.sut.target), ("run_id", run.info.run_id)):
+                           ("target", run.info.sut.target), ("run_id", run.info.run_id),
+                           ("reference_day", run.info.reference_day)):
             ET.SubElement(properties, "property", {"name": key, "value": _text(value)})
         for scenario in scenarios:
             _testcase(suite, scenario)

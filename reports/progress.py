@@ -19,7 +19,7 @@ class TextProgress:
             info = event.info
             suites = ", ".join(f"{s.id} {s.version}" for s in info.suites) or "no suite"
             self._print(f"simphonie-bench {info.bench_version}: {event.total} scenario(s) from {suites}, "
-                        f"profile {info.profile}, seed {info.seed}, SUT {info.sut.kind}")
+                        f"profile {info.profile}, seed {info.seed}, day {info.reference_day}, SUT {info.sut.kind}")
             self.total = event.total
         elif isinstance(event, ScenarioStarted):
             self.total = event.total

@@ -94,7 +94,7 @@ def run_to_dict(run: RunResult) -> dict[str, Any]:
         "info": {
             "bench_version": info.bench_version, "profile": info.profile, "seed": info.seed,
             "sut": dataclasses.asdict(info.sut), "suites": [dataclasses.asdict(s) for s in info.suites],
-            "started": info.started, "run_id": info.run_id,
+            "started": info.started, "run_id": info.run_id, "reference_day": info.reference_day,
         },
         "duration_s": _seconds(run.duration_s),
         "outcome": run.outcome.value, "verdict": run.verdict, "exit_code": run.exit_code, "counts": run.counts(),
@@ -140,7 +140,8 @@ def run_from_dict(data: Mapping[str, Any]) -> RunResult:
         raise ValueError(f"unsupported report schema_version {version!r}: this bench reads 1.x")
     info = data["info"]
     run_info = RunInfo(info["bench_version"], info["profile"], info["seed"], SutDescription(**info["sut"]),
-                       tuple(SuiteRef(**s) for s in info["suites"]), info["started"], info["run_id"])
+                       tuple(SuiteRef(**s) for s in info["suites"]), info["started"], info["run_id"],
+                       info.get("reference_day", ""))
     requirements = tuple(
         RequirementVerdict(r["requirement_id"], r["level"], r["actor"], r["text"], r["source"],
                            RequirementStatus(r["status"]), tuple(r["checks"]), tuple(r["scenarios"]),

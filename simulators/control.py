@@ -82,12 +82,13 @@ def create_session():
     for value in finess_list:
         _check_finess(value)
     reference_day = _day(body, "reference_day", clock.today())
+    session_day = _day(body, "clock", reference_day or clock.today())  # checked before anything is written
     rt = runtime()
     rt.store.create_session(session, seed=seed, label=body.get("label"),
                             reference_day=reference_day.isoformat() if reference_day else None)
     rt.store.reset_session(session)
-    if body.get("clock") is not None:
-        rt.store.set_clock(session, _day(body, "clock", reference_day or clock.today()).isoformat())
+    if session_day is not None:
+        rt.store.set_clock(session, session_day.isoformat())
     for value in finess_list:
         rt.store.bind_finess(str(value).upper(), session)
     for item in body.get("behaviours", []):

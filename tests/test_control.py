@@ -65,3 +65,35 @@ def test_behaviour_catalogue_lists_every_kind(client):
     examples = {item["example"] for item in client.get("/_bench/behaviours").json}
     assert {"latency:1400ms", "timeout", "http_503", "soap_fault:rights.closed", "malformed_answer",
             "connection_reset"} <= examples
+
+
+def test_a_session_pinned_on_a_day_moves_relative_to_it(client):
+    from simulators import clock
+
+    created = client.post("/_bench/sessions", json={"id": "campaign", "reference_day": "2028-02-29", "clock": "+0d"})
+    assert created.status_code == 201
+    assert (created.json["reference_day"], created.json["today"], created.json["reference_day_pinned"]) == (
+        "2028-02-29", "2028-02-29", True)
+    assert client.put("/_bench/sessions/campaign/clock", json={"date": "+1d"}).json["clock"] == "2028-03-01"
+    assert client.get("/_bench/sessions/campaign").json["today"] == "2028-03-01"
+    client.put("/_bench/sessions/campaign/clock", json={"date": None})
+    assert client.get("/_bench/sessions/campaign").json["today"] == clock.today().isoformat()
+    personas = client.get("/_bench/sessions/campaign").json
+    assert personas["reference_day"] == "2028-02-29"  # the clock moved, the dataset's anchor did not
+
+
+def test_a_floating_session_follows_the_process_clock(client):
+    from simulators import clock
+
+    client.post("/_bench/sessions", json={"id": "walk-in"})
+    with clock.pinned("2031-07-14T12:00"):
+        shown = client.get("/_bench/sessions/walk-in").json
+        assert (shown["reference_day"], shown["today"], shown["reference_day_pinned"]) == (
+            "2031-07-14", "2031-07-14", False)
+
+
+@pytest.mark.parametrize("body", [{"id": "x", "reference_day": "29/02/2028"}, {"id": "x", "clock": "tomorrow"}])
+def test_bad_days_are_refused_with_the_accepted_forms(client, body):
+    answer = client.post("/_bench/sessions", json=body)
+    assert answer.status_code == 400 and "+Nd" in answer.json["error"]
+    assert client.get("/_bench/sessions/x").status_code == 404  # nothing half-created

@@ -36,7 +36,7 @@ def default_suites() -> list[Path]:
 def execute(*, suites: list[str], sut: str, driver: str, target: str | None, bench_url: str | None, seed: int,
             tags: tuple[str, ...], ids: tuple[str, ...], report_dir: str, formats: list[str], parallel: int,
             run_id: str, driver_options: dict[str, Any], echo=click.echo, bundle: bool = True,
-            environment: dict[str, Any] | None = None, tls: dict[str, Any] | None = None) -> int:
+            environment: dict[str, Any] | None = None, tls: dict[str, Any] | None = None, bench_port: int = 0) -> int:
     """The whole run; returns the exit code. Shared by `run` and `demo`."""
     from conformance.checks import builtin
     from conformance.events import Broadcast
@@ -80,7 +80,7 @@ def execute(*, suites: list[str], sut: str, driver: str, target: str | None, ben
         if bench_url is None and not (sut == "amc" and target):
             from conformance.session_bench import bundled_simulators
 
-            bundled = stack.enter_context(bundled_simulators(seed=seed))
+            bundled = stack.enter_context(bundled_simulators(seed=seed, port=bench_port))
             bench_url, environment = bundled.url, {**bundled.environment, **environment}
             echo(f"bundled simulators at {bench_url}")
         report = ReportSink(report_dir, formats, bundle="evidence.zip" if bundle else None)
@@ -115,6 +115,9 @@ def execute(*, suites: list[str], sut: str, driver: str, target: str | None, ben
 @click.option("--format", "formats", default="json,junit,html", show_default=True)
 @click.option("--parallel", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--run-id", default="", help="Prefix of the test sessions (use distinct ones for parallel runs).")
+@click.option("--bench-port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Loopback port of the bundled simulators (0: any free one); a fixed one keeps URLs in run.json "
+                   "equal from run to run.")
 @click.option("--ca-cert", type=click.Path(exists=True, dir_okay=False), default=None,
               help="CA that signed the SUT's or the bench's server certificate (HTTPS).")
 @click.option("--client-cert", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -122,7 +125,7 @@ def execute(*, suites: list[str], sut: str, driver: str, target: str | None, ben
 @click.option("--client-key", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Key of --client-cert when not in the same file.")
 def run(suites, sut, driver, target, bench_url, variant, command, tags, ids, seed, report_dir, formats, parallel,
-        run_id, ca_cert, client_cert, client_key) -> None:
+        run_id, bench_port, ca_cert, client_cert, client_key) -> None:
     """Run conformance suites; exit 0 conformant, 1 non-conformant, 2 usage/config error, 3 bench error."""
     if sut == "gap" and driver == "http" and not target:
         raise click.UsageError("--driver http needs --target (the GAP adapter's base URL)")
@@ -152,5 +155,5 @@ def run(suites, sut, driver, target, bench_url, variant, command, tags, ids, see
     code = execute(suites=list(suites), sut=sut, driver=driver, target=target, bench_url=bench_url, seed=seed,
                    tags=tuple(t for t in tags.split(",") if t), ids=ids, report_dir=report_dir,
                    formats=[f for f in formats.split(",") if f], parallel=parallel, run_id=run_id,
-                   driver_options=options, tls=tls)
+                   driver_options=options, tls=tls, bench_port=bench_port)
     raise SystemExit(code)

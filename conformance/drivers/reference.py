@@ -59,6 +59,7 @@ class ReferenceDriver:
         self.today: Any = None  # the GAP's today: the session's clock on the bench
 
     def open(self, session: str, annuaire_url: str) -> None:
+        from conformance.hospital import session_seed
         from simulators.gap.session_clock import session_clock
         from simulators.gap.variants import build_gap
 
@@ -66,7 +67,7 @@ class ReferenceDriver:
         self.today = session_clock(annuaire_url, session)
         options = {"policy": self.policy} if self.policy is not None else {}
         self.gap = build_gap(None if self.variant == "reference" else self.variant, annuaire_url, clock=self.today,
-                             **options)
+                             id_seed=session_seed(session), **options)
 
     def act(self, action: str, case: Any, params: dict[str, Any]) -> dict[str, Any]:
         if self.gap is None:

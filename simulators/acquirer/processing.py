@@ -59,7 +59,7 @@ class Ledger:
 
     def book(self, request: Request, kind: str, code: str, status: str, *, card: CardRef | None = None,
              hold: int = 0, captured: int = 0, parent: str = "", authorises: bool = False) -> Transaction:
-        sequence = self.state.next_sequence()
+        sequence = self.state.next_sequence(request.session)
         approved = code == codes.APPROVED
         transaction = Transaction(
             id=f"{sequence:012d}",

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Protocol
 from simulators.domain.money import Cents
 
 DEFAULT_SESSION = "default"
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: RRN sequences per session (1, a global one, still reads)
 
 # Transaction.status values
 DECLINED = "declined"  # any answer other than 00: nothing held, nothing moved
@@ -74,7 +74,7 @@ class AcquirerState(Protocol):
     def remember_stan(self, session: str, record: StanRecord) -> None: ...
     def script(self, session: str, names: list[str]) -> None: ...
     def next_behaviour(self, session: str) -> str | None: ...
-    def next_sequence(self) -> int: ...
+    def next_sequence(self, session: str) -> int: ...
     def reset(self, session: str) -> None: ...
     def snapshot(self) -> dict[str, Any]: ...
     def restore(self, data: Mapping[str, Any]) -> None: ...
@@ -86,6 +86,7 @@ class _Session:
     by_original: dict[tuple[str, str], str] = field(default_factory=dict)  # (terminal, key) -> id
     stans: dict[str, StanRecord] = field(default_factory=dict)
     behaviours: deque[str] = field(default_factory=deque)
+    sequence: int = 0  # RRNs count per session: one editor's traffic never shows in another's numbers
 
 
 class InMemoryAcquirerState:
@@ -96,7 +97,6 @@ class InMemoryAcquirerState:
         self._sessions: dict[str, _Session] = {}
         self._terminals: dict[str, str] = {}
         self._merchants: dict[str, str] = {}
-        self._sequence = 0
 
     def _session(self, session: str) -> _Session:
         return self._sessions.setdefault(session, _Session())
@@ -140,9 +140,10 @@ class InMemoryAcquirerState:
         queue = self._session(session).behaviours
         return queue.popleft() if queue else None
 
-    def next_sequence(self) -> int:
-        self._sequence += 1
-        return self._sequence
+    def next_sequence(self, session: str) -> int:
+        state = self._session(session)
+        state.sequence += 1
+        return state.sequence
 
     def reset(self, session: str) -> None:
         self._sessions.pop(session, None)
@@ -150,7 +151,6 @@ class InMemoryAcquirerState:
     def snapshot(self) -> dict[str, Any]:
         return {
             "version": SNAPSHOT_VERSION,
-            "sequence": self._sequence,
             "terminals": dict(self._terminals),
             "merchants": dict(self._merchants),
             "sessions": {
@@ -158,6 +158,7 @@ class InMemoryAcquirerState:
                     "transactions": [asdict(t) for t in state.transactions.values()],
                     "stans": [asdict(r) for r in state.stans.values()],
                     "behaviours": list(state.behaviours),
+                    "sequence": state.sequence,
                 }
                 for name, state in self._sessions.items()
             },
@@ -165,8 +166,8 @@ class InMemoryAcquirerState:
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Replace the whole state with a snapshot; refuse one of another version or shape."""
-        if data.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"acquirer snapshot: expected version {SNAPSHOT_VERSION}, "
+        if data.get("version") not in (1, SNAPSHOT_VERSION):
+            raise ValueError(f"acquirer snapshot: expected version 1 or {SNAPSHOT_VERSION}, "
                              f"received {data.get('version')!r}")
         try:
             sessions = {
@@ -174,16 +175,17 @@ class InMemoryAcquirerState:
                     [_build(Transaction, item) for item in body["transactions"]],
                     [_build(StanRecord, item) for item in body["stans"]],
                     [str(name) for name in body["behaviours"]],
+                    int(body["sequence"] if data["version"] == SNAPSHOT_VERSION else data["sequence"]),
                 )
                 for name, body in data["sessions"].items()
             }
             terminals, merchants = dict(data["terminals"]), dict(data["merchants"])
-            sequence = int(data["sequence"])
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"acquirer snapshot: malformed ({type(error).__name__}: {error})") from None
         self._clear()
-        self._terminals, self._merchants, self._sequence = terminals, merchants, sequence
-        for name, (transactions, stans, behaviours) in sessions.items():
+        self._terminals, self._merchants = terminals, merchants
+        for name, (transactions, stans, behaviours, sequence) in sessions.items():
+            self._session(name).sequence = sequence
             for transaction in transactions:
                 self.put(transaction)
             for record in stans:

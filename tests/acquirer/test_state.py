@@ -28,18 +28,19 @@ def test_snapshot_round_trips_through_json():
     state.put(HOLD)
     state.remember_stan("s1", StanRecord("1|TERM0001|2026-03-02|000001", "00", "007919", HOLD.id))
     state.script("s1", ["decline:05", "duplicate"])
-    state.next_sequence()
+    state.next_sequence("s1")
     revived = InMemoryAcquirerState()
     revived.restore(json.loads(json.dumps(state.snapshot())))
     assert revived.snapshot() == state.snapshot()
     assert revived.find_original("s1", "TERM0001", HOLD.original_key) == HOLD
     assert [revived.next_behaviour("s1"), revived.next_behaviour("s1"), revived.next_behaviour("s1")] == [
         "decline:05", "duplicate", None]
-    assert revived.next_sequence() == 2
+    assert revived.next_sequence("s1") == 2
+    assert revived.next_sequence("s2") == 1  # numbered per session
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    ({"version": 9}, "expected version 1, received 9"),
+    ({"version": 9}, "expected version 1 or 2, received 9"),
     ({"version": 1, "sequence": 0, "terminals": {}, "merchants": {}}, "malformed"),
     ({"version": 1, "sequence": 0, "terminals": {}, "merchants": {},
       "sessions": {"s": {"transactions": [{"id": "1", "pan": "x"}], "stans": [], "behaviours": []}}}, "malformed"),
