@@ -15,7 +15,7 @@ from conformance.model import (CheckResult, EntryRef, Outcome, RequirementStatus
 from simulators.journal import JournalEntry
 from simulators.masking import mask_text
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def masked(value: Any) -> Any:
@@ -94,7 +94,8 @@ def run_to_dict(run: RunResult) -> dict[str, Any]:
         "info": {
             "bench_version": info.bench_version, "profile": info.profile, "seed": info.seed,
             "sut": dataclasses.asdict(info.sut), "suites": [dataclasses.asdict(s) for s in info.suites],
-            "started": info.started, "run_id": info.run_id, "reference_day": info.reference_day,
+            "started": info.started, "run_id": info.run_id,
+            **({"reference_day": info.reference_day} if info.reference_day else {}),
         },
         "duration_s": _seconds(run.duration_s),
         "outcome": run.outcome.value, "verdict": run.verdict, "exit_code": run.exit_code, "counts": run.counts(),

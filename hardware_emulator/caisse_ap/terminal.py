@@ -50,7 +50,8 @@ class CaisseApTerminal(CoreBase):
     """One connection: one request, one answer (two with BA=1), then `closed`."""
 
     def __init__(self, engine: PaymentEngine, *, journal: JournalSink | None = None, session: str = "default",
-                 options: CaisseApOptions = CaisseApOptions(), clock: Callable[[], float] = bench_clock.monotonic) -> None:
+                 options: CaisseApOptions = CaisseApOptions(),
+                 clock: Callable[[], float] = bench_clock.monotonic) -> None:
         super().__init__(engine, journal=journal, session=session, service="caisse-ap", clock=clock)
         self.options = options
         self._actions = {"0": DEBIT, "1": CREDIT, "2": CANCELLATION, options.consent_action: CONSENT}

@@ -60,5 +60,5 @@ def build_run() -> RunResult:
     scenarios = (passing, failing, erroring, skipped)
     info = RunInfo("0.1.0", "bench-roc-1", 42, SutDescription("gap", "reference", "http://127.0.0.1:0", "GAP <X>"),
                    (SuiteRef("roc-gap", "1.2.0", "ROC GAP suite", "scenarios/roc"),), "2026-03-02T08:00:00+00:00",
-                   "run-42")
+                   "run-42", reference_day="2026-03-02")
     return RunResult(info, scenarios, judge_requirements(CATALOGUE, scenarios), 3.5)

@@ -8,7 +8,7 @@ from reports.json_report import read_json, schema_problems, write_json
 def test_run_json_validates_against_its_schema(sample_run, tmp_path):
     path = write_json(sample_run, tmp_path / "run.json")
     document = json.loads(path.read_text())
-    assert document["schema_version"] == "1.0"
+    assert document["schema_version"] == "1.1"
     assert schema_problems(document) == []
     assert document["verdict"] == "bench error" and document["exit_code"] == 3
     assert document["counts"] == {"pass": 1, "fail": 1, "error": 1, "skip": 1}

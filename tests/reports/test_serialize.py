@@ -37,3 +37,12 @@ def test_unknown_schema_version_is_refused(sample_run):
         assert "unsupported report schema_version '2.0'" in str(exc)
     else:
         raise AssertionError("accepted a 2.0 report")
+
+
+def test_a_1_0_report_without_run_day_still_reads_and_validates(sample_run):
+    from reports.json_report import schema_problems
+    document = run_to_dict(sample_run)
+    document["schema_version"] = "1.0"
+    del document["info"]["reference_day"]  # 1.0 had no run day
+    assert schema_problems(document) == []
+    assert run_from_dict(document).info.reference_day == ""
